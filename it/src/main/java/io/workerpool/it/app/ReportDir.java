@@ -1,0 +1,86 @@
+package io.workerpool.it.app;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The folder where the test application's AMs and workers report what they observe about
+ * themselves: {@code am/<attempt>.log}, {@code workers/<container>.log} and the {@code lease}
+ * file whose removal makes every worker and AM of the cluster end.
+ */
+public final class ReportDir {
+  public static final String ENV = "WP_REPORT_DIR";
+
+  private final Path root;
+
+  public ReportDir(Path root) {
+    this.root = root;
+  }
+
+  public static ReportDir create(Path root) throws IOException {
+    Files.createDirectories(root.resolve("am"));
+    Files.createDirectories(root.resolve("workers"));
+    ReportDir dir = new ReportDir(root);
+    Files.writeString(dir.lease(), "");
+    return dir;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path lease() {
+    return root.resolve("lease");
+  }
+
+  public boolean leaseHeld() {
+    return Files.exists(lease());
+  }
+
+  public void releaseLease() throws IOException {
+    Files.deleteIfExists(lease());
+  }
+
+  public Path amLog(String attemptId) {
+    return root.resolve("am").resolve(attemptId + ".log");
+  }
+
+  public void appendAmLine(String attemptId, String line) {
+    try {
+      Files.writeString(amLog(attemptId), System.currentTimeMillis() + " " + line + "\n", StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Every line the AM of this attempt reported, without the leading timestamp. */
+  public List<String> amLines(String attemptId) throws IOException {
+    Path log = amLog(attemptId);
+    if (!Files.exists(log)) {
+      return List.of();
+    }
+    List<String> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(log)) {
+      lines.add(line.substring(line.indexOf(' ') + 1));
+    }
+    return lines;
+  }
+
+  public List<WorkerReport> workers() throws IOException {
+    List<WorkerReport> reports = new ArrayList<>();
+    try (Stream<Path> files = Files.list(root.resolve("workers"))) {
+      for (Path file : (Iterable<Path>) files.sorted()::iterator) {
+        WorkerReport.parse(Files.readAllLines(file)).ifPresent(reports::add);
+      }
+    }
+    return reports;
+  }
+}

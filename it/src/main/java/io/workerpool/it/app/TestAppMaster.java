@@ -1,0 +1,193 @@
+package io.workerpool.it.app;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.net.NetUtils;
+import org.apache.hadoop.yarn.api.ApplicationConstants;
+import org.apache.hadoop.yarn.api.ApplicationConstants.Environment;
+import org.apache.hadoop.yarn.api.protocolrecords.RegisterApplicationMasterResponse;
+import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.ContainerStatus;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.api.records.NodeReport;
+import org.apache.hadoop.yarn.api.records.Priority;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.UpdatedContainer;
+import org.apache.hadoop.yarn.client.api.AMRMClient.ContainerRequest;
+import org.apache.hadoop.yarn.client.api.async.AMRMClientAsync;
+import org.apache.hadoop.yarn.client.api.async.NMClientAsync;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+
+/**
+ * A plain YARN ApplicationMaster that knows nothing of the Worker Pool: it keeps
+ * {@code WP_WORKERS} workers running, adopts containers from previous attempts like a
+ * work-preserving AM, replaces workers that fail, and reports what it sees to the report dir.
+ */
+public final class TestAppMaster {
+  public static final String ENV_VERSION = "WP_VERSION";
+  public static final String ENV_WORKERS = "WP_WORKERS";
+  public static final String ENV_WORKER_MB = "WP_WORKER_MB";
+  static final Priority WORKER_PRIORITY = Priority.newInstance(1);
+
+  private final ReportDir report;
+  private final String attemptId;
+  private final int targetWorkers;
+  private final Resource workerResource;
+  private final ContainerLaunchContext workerContext;
+  private final Set<ContainerId> workers = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger workerFailures = new AtomicInteger();
+  private AMRMClientAsync<ContainerRequest> amrm;
+  private NMClientAsync nm;
+
+  private TestAppMaster(Map<String, String> env) {
+    report = new ReportDir(Path.of(env.get(ReportDir.ENV)));
+    attemptId = ContainerId.fromString(env.get(Environment.CONTAINER_ID.name()))
+        .getApplicationAttemptId().toString();
+    targetWorkers = Integer.parseInt(env.get(ENV_WORKERS));
+    workerResource = Resource.newInstance(Long.parseLong(env.get(ENV_WORKER_MB)), 1);
+    workerContext = ContainerLaunchContext.newInstance(
+        WorkerResources.decode(env.get(WorkerResources.ENV)),
+        Map.of(ENV_VERSION, env.get(ENV_VERSION), ReportDir.ENV, env.get(ReportDir.ENV)),
+        List.of("bash worker.sh 1>>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stdout 2>>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR
+            + "/stderr"),
+        null, null, null);
+  }
+
+
+  public static void main(String[] args) throws Exception {
+    new TestAppMaster(System.getenv()).run();
+  }
+
+  private void run() throws Exception {
+    YarnConfiguration conf = new YarnConfiguration();
+    nm = NMClientAsync.createNMClientAsync(new NMCallbacks());
+    nm.init(conf);
+    nm.start();
+    amrm = AMRMClientAsync.createAMRMClientAsync(200, new RMCallbacks());
+    amrm.init(conf);
+    amrm.start();
+    RegisterApplicationMasterResponse registration =
+        amrm.registerApplicationMaster(NetUtils.getHostname(), -1, "");
+    report.appendAmLine(attemptId, "start version=" + System.getenv(ENV_VERSION) + " attempt=" + attemptId);
+    for (Container previous : registration.getContainersFromPreviousAttempts()) {
+      workers.add(previous.getId());
+      report.appendAmLine(attemptId, "previous " + previous.getId() + " " + previous.getNodeId());
+    }
+    for (int i = workers.size(); i < targetWorkers; i++) {
+      amrm.addContainerRequest(new ContainerRequest(workerResource, null, null, WORKER_PRIORITY));
+    }
+    while (report.leaseHeld() && !java.nio.file.Files.exists(report.root().resolve("stop-" + attemptId))) {
+      Thread.sleep(200);
+    }
+    report.appendAmLine(attemptId, "finish failures=" + workerFailures.get());
+    amrm.unregisterApplicationMaster(FinalApplicationStatus.SUCCEEDED, "stopped by the test", "");
+    amrm.stop();
+    nm.stop();
+  }
+
+  private final class RMCallbacks extends AMRMClientAsync.AbstractCallbackHandler {
+    @Override
+    public void onContainersAllocated(List<Container> containers) {
+      for (Container container : containers) {
+        amrm.removeContainerRequest(new ContainerRequest(workerResource, null, null, container.getPriority()));
+        if (workers.size() >= targetWorkers) {
+          report.appendAmLine(attemptId, "surplus " + container.getId() + " " + container.getNodeId());
+          amrm.releaseAssignedContainer(container.getId());
+          continue;
+        }
+        workers.add(container.getId());
+        report.appendAmLine(attemptId, "allocated " + container.getId() + " " + container.getNodeId()
+            + " priority=" + container.getPriority().getPriority() + " memory=" + container.getResource().getMemorySize());
+        nm.startContainerAsync(container, workerContext);
+      }
+    }
+
+    @Override
+    public void onContainersCompleted(List<ContainerStatus> statuses) {
+      for (ContainerStatus status : statuses) {
+        boolean mine = workers.remove(status.getContainerId());
+        report.appendAmLine(attemptId, "completed " + status.getContainerId() + " exit=" + status.getExitStatus()
+            + " known=" + mine + " diagnostics=" + status.getDiagnostics().replace('\n', ' '));
+        if (mine) {
+          workerFailures.incrementAndGet();
+          amrm.addContainerRequest(new ContainerRequest(workerResource, null, null, WORKER_PRIORITY));
+        }
+      }
+    }
+
+    @Override
+    public void onContainersUpdated(List<UpdatedContainer> containers) {
+    }
+
+    @Override
+    public void onShutdownRequest() {
+      report.appendAmLine(attemptId, "shutdown-requested");
+      System.exit(1);
+    }
+
+    @Override
+    public void onNodesUpdated(List<NodeReport> updatedNodes) {
+    }
+
+    @Override
+    public float getProgress() {
+      return 0.5f;
+    }
+
+    @Override
+    public void onError(Throwable e) {
+      report.appendAmLine(attemptId, "error " + e);
+      System.exit(2);
+    }
+  }
+
+  private final class NMCallbacks extends NMClientAsync.AbstractCallbackHandler {
+    @Override
+    public void onStartContainerError(ContainerId containerId, Throwable t) {
+      report.appendAmLine(attemptId, "start-error " + containerId + " " + t.getMessage());
+    }
+
+    @Override
+    public void onContainerStarted(ContainerId containerId, Map<String, java.nio.ByteBuffer> allServiceResponse) {
+      report.appendAmLine(attemptId, "started " + containerId);
+    }
+
+    @Override
+    public void onContainerStatusReceived(ContainerId containerId, ContainerStatus containerStatus) {
+    }
+
+    @Override
+    public void onContainerStopped(ContainerId containerId) {
+    }
+
+    @Override
+    public void onGetContainerStatusError(ContainerId containerId, Throwable t) {
+    }
+
+    @Override
+    public void onContainerResourceIncreased(ContainerId containerId, Resource resource) {
+    }
+
+    @Override
+    public void onContainerResourceUpdated(ContainerId containerId, Resource resource) {
+    }
+
+    @Override
+    public void onIncreaseContainerResourceError(ContainerId containerId, Throwable t) {
+    }
+
+    @Override
+    public void onUpdateContainerResourceError(ContainerId containerId, Throwable t) {
+    }
+
+    @Override
+    public void onStopContainerError(ContainerId containerId, Throwable t) {
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.workerpool.it.app;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.hadoop.yarn.api.ApplicationConstants;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.LocalResource;
+import org.apache.hadoop.yarn.api.records.LocalResourceType;
+import org.apache.hadoop.yarn.api.records.LocalResourceVisibility;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.URL;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.client.api.YarnClientApplication;
+import org.apache.hadoop.yarn.exceptions.YarnException;
+
+/**
+ * The client side of the test application: stages its files and builds the AM launch context
+ * of a version. Version N differs from the others by the {@code WP_VERSION} environment value
+ * and by the {@code version.txt} local resource; the image and worker script stay the same.
+ */
+public final class TestApplication {
+  public static final int AM_MB = 512;
+  public static final String IMAGE = "image.bin";
+
+  private final Path stagingDir;
+  private final ReportDir report;
+  private final String amClasspath;
+
+  private TestApplication(Path stagingDir, ReportDir report, String amClasspath) {
+    this.stagingDir = stagingDir;
+    this.report = report;
+    this.amClasspath = amClasspath;
+  }
+
+  /**
+   * @param confDir a folder with the cluster's yarn-site.xml: the AM finds the RM through it
+   * @param imageBytes the size of the image resource that stands for a container image
+   */
+  public static TestApplication stage(Path stagingDir, ReportDir report, Path confDir, long imageBytes)
+      throws IOException {
+    Files.createDirectories(stagingDir);
+    writeImage(stagingDir.resolve(IMAGE), imageBytes);
+    try (InputStream script = TestApplication.class.getResourceAsStream("/worker.sh")) {
+      Files.write(stagingDir.resolve("worker.sh"), script.readAllBytes());
+    }
+    String testClasspath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    return new TestApplication(stagingDir, report, confDir.toAbsolutePath() + ":" + testClasspath);
+  }
+
+  public ReportDir report() {
+    return report;
+  }
+
+  public ContainerLaunchContext amLaunchContext(String version, int workers, int workerMb) throws IOException {
+    Map<String, LocalResource> workerResources = new LinkedHashMap<>();
+    workerResources.put(IMAGE, localResource(stagingDir.resolve(IMAGE)));
+    workerResources.put("worker.sh", localResource(stagingDir.resolve("worker.sh")));
+    workerResources.put("version.txt", localResource(versionFile(version)));
+
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put(TestAppMaster.ENV_VERSION, version);
+    env.put(TestAppMaster.ENV_WORKERS, Integer.toString(workers));
+    env.put(TestAppMaster.ENV_WORKER_MB, Integer.toString(workerMb));
+    env.put(ReportDir.ENV, report.root().toAbsolutePath().toString());
+    env.put(WorkerResources.ENV, WorkerResources.encode(workerResources));
+
+    String log = ApplicationConstants.LOG_DIR_EXPANSION_VAR;
+    String command = ApplicationConstants.Environment.JAVA_HOME.$$() + "/bin/java -Xmx192m -cp " + amClasspath
+        + " " + TestAppMaster.class.getName() + " 1>" + log + "/stdout 2>" + log + "/stderr";
+    return ContainerLaunchContext.newInstance(Map.of("version.txt", workerResources.get("version.txt")), env,
+        List.of(command), null, null, null);
+  }
+
+  public ApplicationId submit(YarnClient client, String version, int workers, int workerMb,
+      SubmitOptions options) throws IOException, YarnException {
+    YarnClientApplication app = client.createApplication();
+    ApplicationSubmissionContext context = app.getApplicationSubmissionContext();
+    context.setApplicationName(options.name());
+    context.setApplicationType("WORKER-POOL-TEST");
+    context.setKeepContainersAcrossApplicationAttempts(options.keepContainers());
+    context.setMaxAppAttempts(options.maxAttempts());
+    context.setResource(Resource.newInstance(AM_MB, 1));
+    context.setAMContainerSpec(amLaunchContext(version, workers, workerMb));
+    return client.submitApplication(context);
+  }
+
+  /** Asks the AM of one attempt to unregister. */
+  public void stopAttempt(String attemptId) throws IOException {
+    Files.writeString(report.root().resolve("stop-" + attemptId), "");
+  }
+
+  private Path versionFile(String version) throws IOException {
+    Path file = stagingDir.resolve("version-" + version + ".txt");
+    if (!Files.exists(file)) {
+      Files.writeString(file, version + "\n");
+    }
+    return file;
+  }
+
+  private static LocalResource localResource(Path file) throws IOException {
+    return LocalResource.newInstance(URL.fromPath(new org.apache.hadoop.fs.Path(file.toUri())),
+        LocalResourceType.FILE, LocalResourceVisibility.APPLICATION, Files.size(file),
+        Files.getLastModifiedTime(file).toMillis());
+  }
+
+  private static void writeImage(Path file, long bytes) throws IOException {
+    if (Files.exists(file) && Files.size(file) == bytes) {
+      return;
+    }
+    SplittableRandom random = new SplittableRandom(42);
+    byte[] chunk = new byte[1 << 20];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      for (long written = 0; written < bytes; written += chunk.length) {
+        for (int i = 0; i < chunk.length; i += 8) {
+          long value = random.nextLong();
+          for (int b = 0; b < 8; b++) {
+            chunk[i + b] = (byte) (value >>> (8 * b));
+          }
+        }
+        out.write(chunk, 0, (int) Math.min(chunk.length, bytes - written));
+      }
+    }
+  }
+
+  public record SubmitOptions(String name, boolean keepContainers, int maxAttempts) {
+    public static SubmitOptions defaults(String name) {
+      return new SubmitOptions(name, true, 4);
+    }
+
+    public SubmitOptions keepContainers(boolean keep) {
+      return new SubmitOptions(name, keep, maxAttempts);
+    }
+
+    public SubmitOptions maxAttempts(int attempts) {
+      return new SubmitOptions(name, keepContainers, attempts);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package io.workerpool.it.cluster;
+
+import io.workerpool.it.app.ReportDir;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.api.records.NodeState;
+import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.MiniYARNCluster;
+
+/**
+ * A MiniYARNCluster with one ResourceManager and a few NodeManagers, configured only through
+ * configuration keys, as an operator would in yarn-site.xml. Its running configuration is
+ * written to {@code conf/yarn-site.xml} so that AMs find the RM.
+ */
+public final class TestCluster implements AutoCloseable {
+  private final MiniYARNCluster yarn;
+  private final Path workDir;
+  private final ReportDir report;
+  private final YarnClient client;
+
+  private TestCluster(MiniYARNCluster yarn, Path workDir, ReportDir report, YarnClient client) {
+    this.yarn = yarn;
+    this.workDir = workDir;
+    this.report = report;
+    this.client = client;
+  }
+
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  public MiniYARNCluster yarn() {
+    return yarn;
+  }
+
+  public Configuration config() {
+    return yarn.getConfig();
+  }
+
+  public YarnClient client() {
+    return client;
+  }
+
+  public ReportDir report() {
+    return report;
+  }
+
+  public Path workDir() {
+    return workDir;
+  }
+
+  public Path confDir() {
+    return workDir.resolve("conf");
+  }
+
+  @Override
+  public void close() throws IOException {
+    report.releaseLease();
+    client.stop();
+    yarn.stop();
+  }
+
+  public static final class Builder {
+    private final String name;
+    private int nodeManagers = 2;
+    private int nodeMemoryMb = 4096;
+    private final Map<String, String> settings = new LinkedHashMap<>();
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    public Builder nodeManagers(int count) {
+      this.nodeManagers = count;
+      return this;
+    }
+
+    public Builder nodeMemoryMb(int memoryMb) {
+      this.nodeMemoryMb = memoryMb;
+      return this;
+    }
+
+    /** A yarn-site.xml setting. */
+    public Builder set(String key, String value) {
+      settings.put(key, value);
+      return this;
+    }
+
+    public TestCluster start() throws Exception {
+      YarnConfiguration conf = new YarnConfiguration();
+      // MiniYARNCluster takes NodeManager memory from this key, not from yarn.nodemanager.resource.memory-mb.
+      conf.setInt("yarn.minicluster.yarn.nodemanager.resource.memory-mb", nodeMemoryMb);
+      conf.setInt(YarnConfiguration.RM_SCHEDULER_MINIMUM_ALLOCATION_MB, 64);
+      conf.setInt(YarnConfiguration.RM_NM_HEARTBEAT_INTERVAL_MS, 100);
+      conf.setBoolean(YarnConfiguration.NM_VMEM_CHECK_ENABLED, false);
+      conf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
+      conf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.5f);
+      conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 10);
+      // One container per node heartbeat spreads an application's workers over the nodes.
+      conf.setBoolean("yarn.scheduler.capacity.per-node-heartbeat.multiple-assignments-enabled", false);
+      settings.forEach(conf::set);
+
+      Path workDir = Path.of("target", name).toAbsolutePath();
+      MiniYARNCluster yarn = new MiniYARNCluster(name, 1, nodeManagers, 1, 1);
+      yarn.init(conf);
+      yarn.start();
+      YarnClient client = YarnClient.createYarnClient();
+      client.init(yarn.getConfig());
+      client.start();
+      awaitNodes(client, nodeManagers);
+
+      Path confDir = workDir.resolve("conf");
+      Files.createDirectories(confDir);
+      try (OutputStream out = Files.newOutputStream(confDir.resolve("yarn-site.xml"))) {
+        yarn.getConfig().writeXml(out);
+      }
+      ReportDir report = ReportDir.create(workDir.resolve("reports"));
+      return new TestCluster(yarn, workDir, report, client);
+    }
+
+    private static void awaitNodes(YarnClient client, int count) throws Exception {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (client.getNodeReports(NodeState.RUNNING).size() < count) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(count + " NodeManagers did not register within 60 s");
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+}
