@@ -1,0 +1,30 @@
+package io.workerpool.protocol;
+
+/** Configuration keys shared by the ResourceManager side and clients, with their defaults. */
+public final class WorkerPoolConfigKeys {
+  public static final String PREFIX = "yarn.resourcemanager.worker-pool.";
+
+  /** Where the RM serves the Worker Pool gRPC protocol; clients take the host from the RM address if wildcard. */
+  public static final String ADDRESS = PREFIX + "address";
+  public static final int DEFAULT_PORT = 8036;
+  public static final String DEFAULT_ADDRESS = "0.0.0.0:" + DEFAULT_PORT;
+
+  /** How long the new attempt has, after it registers, to claim pooled containers before they are released. */
+  public static final String CLAIM_TIMEOUT_MS = PREFIX + "claim-timeout-ms";
+  public static final long DEFAULT_CLAIM_TIMEOUT_MS = 60_000;
+
+  /** Largest update request accepted, in bytes (the AM launch context with its tokens). */
+  public static final String MAX_REQUEST_BYTES = PREFIX + "max-request-bytes";
+  public static final int DEFAULT_MAX_REQUEST_BYTES = 4 << 20;
+
+  /** Finished updates kept for status queries. */
+  public static final String HISTORY_SIZE = PREFIX + "history-size";
+  public static final int DEFAULT_HISTORY_SIZE = 1000;
+
+  /** gRPC metadata that carries the caller: a user name (simple auth) or an RM delegation token. */
+  public static final String USER_HEADER = "x-yarn-user";
+  public static final String DELEGATION_TOKEN_HEADER = "x-yarn-delegation-token";
+
+  private WorkerPoolConfigKeys() {
+  }
+}
