@@ -1,6 +1,8 @@
 package io.workerpool.it.app;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +41,7 @@ public final class TestAppMaster {
   private final String attemptId;
   private final int targetWorkers;
   private final Resource workerResource;
-  private final ContainerLaunchContext workerContext;
+  private final Map<String, String> env;
   private final Set<ContainerId> workers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger workerFailures = new AtomicInteger();
   private AMRMClientAsync<ContainerRequest> amrm;
@@ -51,11 +53,16 @@ public final class TestAppMaster {
         .getApplicationAttemptId().toString();
     targetWorkers = Integer.parseInt(env.get(ENV_WORKERS));
     workerResource = Resource.newInstance(Long.parseLong(env.get(ENV_WORKER_MB)), 1);
-    workerContext = ContainerLaunchContext.newInstance(
-        WorkerResources.decode(env.get(WorkerResources.ENV)),
-        Map.of(ENV_VERSION, env.get(ENV_VERSION), ReportDir.ENV, env.get(ReportDir.ENV)),
-        List.of("bash worker.sh 1>>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR + "/stdout 2>>" + ApplicationConstants.LOG_DIR_EXPANSION_VAR
-            + "/stderr"),
+    this.env = env;
+  }
+
+  /** A new record per container: launch context records are not safe to share between NM client threads. */
+  private ContainerLaunchContext workerContext() {
+    String log = ApplicationConstants.LOG_DIR_EXPANSION_VAR;
+    return ContainerLaunchContext.newInstance(
+        new HashMap<>(WorkerResources.decode(env.get(WorkerResources.ENV))),
+        new HashMap<>(Map.of(ENV_VERSION, env.get(ENV_VERSION), ReportDir.ENV, env.get(ReportDir.ENV))),
+        new ArrayList<>(List.of("bash worker.sh 1>>" + log + "/stdout 2>>" + log + "/stderr")),
         null, null, null);
   }
 
@@ -104,7 +111,7 @@ public final class TestAppMaster {
         workers.add(container.getId());
         report.appendAmLine(attemptId, "allocated " + container.getId() + " " + container.getNodeId()
             + " priority=" + container.getPriority().getPriority() + " memory=" + container.getResource().getMemorySize());
-        nm.startContainerAsync(container, workerContext);
+        nm.startContainerAsync(container, workerContext());
       }
     }
 

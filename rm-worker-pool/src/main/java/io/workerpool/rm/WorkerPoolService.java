@@ -1,0 +1,82 @@
+package io.workerpool.rm;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.workerpool.protocol.WorkerPoolConfigKeys;
+import io.workerpool.rm.grpc.WorkerPoolGrpcService;
+import io.workerpool.rm.update.ResourceManagerDriver;
+import io.workerpool.rm.update.UpdateManager;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.service.AbstractService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Worker Pool inside the ResourceManager: the updates, their deadlines, the metrics and the
+ * gRPC server. Its life follows the scheduler that hosts it, so it serves on the active RM only.
+ */
+public final class WorkerPoolService extends AbstractService {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerPoolService.class);
+
+  private final ResourceManagerDriver driver;
+  private UpdateManager updates;
+  private ScheduledExecutorService timer;
+  private Server server;
+  private InetSocketAddress address;
+  private int maxRequestBytes;
+
+  public WorkerPoolService(ResourceManagerDriver driver) {
+    super(WorkerPoolService.class.getSimpleName());
+    this.driver = driver;
+  }
+
+  @Override
+  protected void serviceInit(Configuration conf) throws Exception {
+    address = conf.getSocketAddr(WorkerPoolConfigKeys.ADDRESS, WorkerPoolConfigKeys.DEFAULT_ADDRESS,
+        WorkerPoolConfigKeys.DEFAULT_PORT);
+    maxRequestBytes = conf.getInt(WorkerPoolConfigKeys.MAX_REQUEST_BYTES, WorkerPoolConfigKeys.DEFAULT_MAX_REQUEST_BYTES);
+    long claimTimeoutMs = conf.getLong(WorkerPoolConfigKeys.CLAIM_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_CLAIM_TIMEOUT_MS);
+    int history = conf.getInt(WorkerPoolConfigKeys.HISTORY_SIZE, WorkerPoolConfigKeys.DEFAULT_HISTORY_SIZE);
+    timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "WorkerPool deadlines");
+      thread.setDaemon(true);
+      return thread;
+    });
+    updates = new UpdateManager(driver, WorkerPoolMetrics.register(), System::currentTimeMillis, claimTimeoutMs,
+        history, timer);
+    super.serviceInit(conf);
+  }
+
+  @Override
+  protected void serviceStart() throws Exception {
+    server = NettyServerBuilder.forAddress(address)
+        .maxInboundMessageSize(maxRequestBytes)
+        .addService(ServerInterceptors.intercept(new WorkerPoolGrpcService(updates, driver),
+            WorkerPoolGrpcService.interceptor(driver)))
+        .build()
+        .start();
+    LOG.info("Worker Pool serves updateApplication on {}:{}", address.getHostString(), server.getPort());
+    super.serviceStart();
+  }
+
+  @Override
+  protected void serviceStop() throws Exception {
+    if (server != null) {
+      server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+    if (timer != null) {
+      timer.shutdownNow();
+    }
+    WorkerPoolMetrics.unregister();
+    super.serviceStop();
+  }
+
+  public UpdateManager updates() {
+    return updates;
+  }
+}

@@ -1,0 +1,255 @@
+package io.workerpool.rm.hadoop;
+
+import io.workerpool.protocol.ReplacementContract;
+import io.workerpool.rm.WorkerPoolService;
+import io.workerpool.rm.pool.PoolMatch;
+import io.workerpool.rm.pool.PooledWorker;
+import io.workerpool.rm.pool.WorkerAsk;
+import io.workerpool.rm.update.UpdateManager;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerStatus;
+import org.apache.hadoop.yarn.api.records.ExecutionType;
+import org.apache.hadoop.yarn.api.records.ResourceRequest;
+import org.apache.hadoop.yarn.api.records.SchedulingRequest;
+import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
+import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerEventType;
+import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerState;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.Allocation;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.ContainerUpdates;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerApp;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.AppAttemptAddedSchedulerEvent;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.AppAttemptRemovedSchedulerEvent;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.SchedulerEvent;
+import org.apache.hadoop.yarn.server.scheduler.SchedulerRequestKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The CapacityScheduler with a Worker Pool: set {@code yarn.resourcemanager.scheduler.class} to
+ * this class. It is the only place that touches scheduler internals; it hosts the Worker Pool
+ * service, which therefore runs on the active ResourceManager only.
+ *
+ * <p>Hooks: attempt events (keep an updated application's workers and hand them to the new
+ * attempt), {@code allocate} (answer the new attempt's asks from its pool), transferred
+ * containers (pooled ones are not the new AM's yet) and container completion (follow swaps).
+ */
+public class WorkerPoolScheduler extends CapacityScheduler {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerPoolScheduler.class);
+  static final String AUTOCORRECT_KEY = "yarn.resourcemanager.scheduler.autocorrect.container.allocation";
+
+  private final MaxAttemptsOverride maxAttempts = new MaxAttemptsOverride();
+  private final ContainerConversion conversion = new ContainerConversion(this);
+  private ResourceManagerAdapter adapter;
+  private WorkerPoolService service;
+
+  @Override
+  public void serviceInit(Configuration conf) throws Exception {
+    MaxAttemptsOverride.selfCheck();
+    if (conf.getBoolean(AUTOCORRECT_KEY, false)) {
+      throw new IllegalStateException(AUTOCORRECT_KEY + "=true would expire containers converted by the"
+          + " Worker Pool; set it to false to use " + getClass().getName());
+    }
+    super.serviceInit(conf);
+    adapter = new ResourceManagerAdapter(this, maxAttempts);
+    service = new WorkerPoolService(adapter);
+    service.init(conf);
+  }
+
+  @Override
+  public void serviceStart() throws Exception {
+    super.serviceStart();
+    service.start();
+  }
+
+  @Override
+  public void serviceStop() throws Exception {
+    if (service != null) {
+      service.stop();
+    }
+    super.serviceStop();
+  }
+
+  private UpdateManager updates() {
+    return service.updates();
+  }
+
+  <T> T underWriteLock(Supplier<T> action) {
+    writeLock.lock();
+    try {
+      return action.get();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  @Override
+  public void handle(SchedulerEvent event) {
+    switch (event.getType()) {
+      case APP_ATTEMPT_REMOVED -> {
+        AppAttemptRemovedSchedulerEvent removed = (AppAttemptRemovedSchedulerEvent) event;
+        ApplicationAttemptId attemptId = removed.getApplicationAttemptID();
+        if (!removed.getKeepContainersAcrossAppAttempts() && updates().isBeingReplaced(attemptId)) {
+          event = new AppAttemptRemovedSchedulerEvent(attemptId, removed.getFinalAttemptState(), true);
+        }
+        super.handle(event);
+        updates().attemptEnded(attemptId, removed.getFinalAttemptState().name());
+      }
+      case APP_ATTEMPT_ADDED -> {
+        AppAttemptAddedSchedulerEvent added = (AppAttemptAddedSchedulerEvent) event;
+        ApplicationAttemptId attemptId = added.getApplicationAttemptId();
+        boolean replacement = !added.getIsAttemptRecovering()
+            && updates().awaitsNewAttempt(attemptId.getApplicationId());
+        if (replacement && !added.getTransferStateFromPreviousAttempt()) {
+          event = new AppAttemptAddedSchedulerEvent(attemptId, true, false);
+        }
+        super.handle(event);
+        if (replacement) {
+          adapter.newAttemptAdded(attemptId.getApplicationId());
+          underWriteLock(() -> {
+            updates().newAttemptAdded(attemptId, runningWorkers(getApplicationAttempt(attemptId)));
+            return null;
+          });
+        }
+      }
+      default -> super.handle(event);
+    }
+  }
+
+  private static List<PooledWorker> runningWorkers(FiCaSchedulerApp app) {
+    long now = System.currentTimeMillis();
+    List<PooledWorker> workers = new ArrayList<>();
+    for (RMContainer container : app.getLiveContainers()) {
+      if (container.getState() == RMContainerState.RUNNING && !container.isAMContainer()) {
+        workers.add(new PooledWorker(container.getContainerId(), container.getNodeId(),
+            container.getAllocatedResource(), now));
+      }
+    }
+    return workers;
+  }
+
+  @Override
+  public List<Container> getTransferredContainers(ApplicationAttemptId attemptId) {
+    List<Container> transferred = super.getTransferredContainers(attemptId);
+    Set<ContainerId> pooled = updates().pooledContainers(attemptId.getApplicationId());
+    transferred.removeIf(c -> pooled.contains(c.getId()));
+    return transferred;
+  }
+
+  @Override
+  public Allocation allocate(ApplicationAttemptId attemptId, List<ResourceRequest> ask,
+      List<SchedulingRequest> schedulingRequests, List<ContainerId> release, List<String> blacklistAdditions,
+      List<String> blacklistRemovals, ContainerUpdates updateRequests) {
+    List<ResourceRequest> rest = ask;
+    if (!ask.isEmpty() && updates().hasPool(attemptId)) {
+      rest = underWriteLock(() -> serveFromPool(attemptId, ask));
+    }
+    return super.allocate(attemptId, rest, withoutReservedTags(attemptId, schedulingRequests), release,
+        blacklistAdditions, blacklistRemovals, updateRequests);
+  }
+
+  /** Converts pooled containers for the asks they answer; returns the asks reduced by what was served. */
+  private List<ResourceRequest> serveFromPool(ApplicationAttemptId attemptId, List<ResourceRequest> ask) {
+    FiCaSchedulerApp app = getApplicationAttempt(attemptId);
+    if (app == null || app.isStopped() || !app.getApplicationAttemptId().equals(attemptId)) {
+      return ask;
+    }
+    Map<WorkerAsk, ResourceRequest> requestOf = new IdentityHashMap<>();
+    List<WorkerAsk> asks = new ArrayList<>();
+    for (ResourceRequest request : ask) {
+      if (ResourceRequest.isAnyLocation(request.getResourceName()) && request.getNumContainers() > 0
+          && request.getExecutionTypeRequest().getExecutionType() == ExecutionType.GUARANTEED) {
+        WorkerAsk workerAsk = new WorkerAsk(request.getPriority(), request.getAllocationRequestId(),
+            request.getCapability(), request.getNumContainers(), onlyNodes(request, ask));
+        asks.add(workerAsk);
+        requestOf.put(workerAsk, request);
+      }
+    }
+    Map<ResourceRequest, Integer> served = new IdentityHashMap<>();
+    for (PoolMatch match : updates().claim(attemptId, asks)) {
+      long started = System.nanoTime();
+      ResourceRequest request = requestOf.get(match.ask());
+      ContainerId newId = conversion.convert(app, match.worker().containerId(), SchedulerRequestKey.create(request),
+          "attempt " + attemptId);
+      if (newId == null) {
+        updates().conversionFailed(match, "the container ended before it could be converted");
+        continue;
+      }
+      updates().converted(match, newId, (System.nanoTime() - started) / 1_000);
+      served.merge(request, 1, Integer::sum);
+    }
+    List<ResourceRequest> rest = new ArrayList<>(ask.size());
+    for (ResourceRequest request : ask) {
+      int count = served.getOrDefault(request, 0);
+      if (count == 0) {
+        rest.add(request);
+      } else {
+        ResourceRequest reduced = ResourceRequest.clone(request);
+        reduced.setNumContainers(request.getNumContainers() - count);
+        rest.add(reduced);
+      }
+    }
+    return rest;
+  }
+
+  /** Hosts an ANY ask is restricted to (when it does not relax locality), else empty. */
+  private static Set<String> onlyNodes(ResourceRequest any, List<ResourceRequest> ask) {
+    if (any.getRelaxLocality()) {
+      return Set.of();
+    }
+    Set<String> hosts = new HashSet<>();
+    for (ResourceRequest r : ask) {
+      if (r.getPriority().equals(any.getPriority()) && r.getAllocationRequestId() == any.getAllocationRequestId()
+          && !ResourceRequest.isAnyLocation(r.getResourceName()) && r.getNumContainers() > 0) {
+        hosts.add(r.getResourceName());
+      }
+    }
+    return hosts;
+  }
+
+  /** Only the RM may mark a container as a replacement: drop the Worker Pool's tag namespace from AM asks. */
+  private static List<SchedulingRequest> withoutReservedTags(ApplicationAttemptId attemptId,
+      List<SchedulingRequest> requests) {
+    if (requests == null) {
+      return null;
+    }
+    for (SchedulingRequest request : requests) {
+      Set<String> tags = request.getAllocationTags();
+      if (tags != null && tags.stream().anyMatch(t -> t.startsWith(ReplacementContract.TAG_NAMESPACE))) {
+        Set<String> allowed = new HashSet<>(tags);
+        allowed.removeIf(t -> t.startsWith(ReplacementContract.TAG_NAMESPACE));
+        LOG.warn("{} asked for reserved allocation tags {}; they were removed", attemptId, tags);
+        request.setAllocationTags(allowed);
+      }
+    }
+    return requests;
+  }
+
+  @Override
+  public void completedContainer(RMContainer rmContainer, ContainerStatus status, RMContainerEventType event) {
+    super.completedContainer(rmContainer, status, event);
+    if (rmContainer == null) {
+      // The NM reports the end of a container the RM has already let go of: a replaced C1.
+      updates().containerCompleted(status.getContainerId(), status.getExitStatus(), status.getDiagnostics());
+    }
+  }
+
+  @Override
+  protected void completedContainerInternal(RMContainer rmContainer, ContainerStatus status,
+      RMContainerEventType event) {
+    super.completedContainerInternal(rmContainer, status, event);
+    if (event != RMContainerEventType.FINISHED || status.getExitStatus() != ReplacementContract.REPLACED_EXIT_STATUS) {
+      updates().containerCompleted(rmContainer.getContainerId(), status.getExitStatus(), status.getDiagnostics());
+    }
+  }
+}

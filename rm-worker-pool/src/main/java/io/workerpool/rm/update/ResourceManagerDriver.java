@@ -1,0 +1,49 @@
+package io.workerpool.rm.update;
+
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.NodeId;
+import org.apache.hadoop.yarn.api.records.Resource;
+
+/**
+ * Everything the update logic needs from the ResourceManager, and nothing else: the only way
+ * the core reaches Hadoop internals (implemented next to the scheduler).
+ */
+public interface ResourceManagerDriver {
+
+  /**
+   * Establishes who calls: a user name (simple authentication, as Hadoop's) or an RM delegation
+   * token, which secure clusters require.
+   */
+  Caller authenticate(String user, String delegationToken, String remoteAddress) throws UpdateRefusedException;
+
+  /** Checks that the caller may view (or, with {@code modify}, modify) the application. */
+  void authorize(ApplicationId appId, Caller caller, boolean modify) throws UpdateRefusedException;
+
+  /**
+   * Checks that the application exists, runs, has a running AM and that the caller may modify it.
+   *
+   * @return the attempt that runs now (AM1)
+   */
+  ApplicationAttemptId checkUpdatable(ApplicationId appId, Caller caller) throws UpdateRefusedException;
+
+  /**
+   * Makes {@code launchContext} the AM launch context of the application's next attempts and stores
+   * it durably, keeping the current ACLs and tokens.
+   *
+   * @return a handle that puts the previous launch context back
+   */
+  Runnable replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext, Resource amResource)
+      throws UpdateRefusedException;
+
+  /** Ends the attempt's AM so that it does not count as a failed attempt; the RM then launches the next one. */
+  void endAttempt(ApplicationAttemptId attemptId, String diagnostic) throws UpdateRefusedException;
+
+  /** Releases a pooled container: the RM stops it and its resources return to the cluster. */
+  void release(ContainerId containerId, String diagnostic);
+
+  /** Tells a node to stop a container the RM no longer tracks. */
+  void stopOnNode(NodeId nodeId, ContainerId containerId);
+}
