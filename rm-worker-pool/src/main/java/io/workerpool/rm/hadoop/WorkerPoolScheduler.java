@@ -4,6 +4,7 @@ import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.rm.WorkerPoolService;
 import io.workerpool.rm.pool.PoolMatch;
 import io.workerpool.rm.pool.PooledWorker;
+import io.workerpool.rm.pool.ServedAsks;
 import io.workerpool.rm.pool.WorkerAsk;
 import io.workerpool.rm.update.UpdateManager;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
@@ -19,6 +21,8 @@ import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.ExecutionType;
+import org.apache.hadoop.yarn.api.records.Priority;
+import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.ResourceRequest;
 import org.apache.hadoop.yarn.api.records.SchedulingRequest;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
@@ -50,8 +54,15 @@ public class WorkerPoolScheduler extends CapacityScheduler {
 
   private final MaxAttemptsOverride maxAttempts = new MaxAttemptsOverride();
   private final ContainerConversion conversion = new ContainerConversion(this);
+  private final Map<ApplicationAttemptId, ServedAsks<AskKey>> servedAsks = new ConcurrentHashMap<>();
   private ResourceManagerAdapter adapter;
   private WorkerPoolService service;
+
+  private record AskKey(Priority priority, long allocationRequestId, Resource capability) {
+    static AskKey of(ResourceRequest request) {
+      return new AskKey(request.getPriority(), request.getAllocationRequestId(), request.getCapability());
+    }
+  }
 
   @Override
   public void serviceInit(Configuration conf) throws Exception {
@@ -103,6 +114,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
           event = new AppAttemptRemovedSchedulerEvent(attemptId, removed.getFinalAttemptState(), true);
         }
         super.handle(event);
+        servedAsks.remove(attemptId);
         updates().attemptEnded(attemptId, removed.getFinalAttemptState().name());
       }
       case APP_ATTEMPT_ADDED -> {
@@ -150,9 +162,10 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   public Allocation allocate(ApplicationAttemptId attemptId, List<ResourceRequest> ask,
       List<SchedulingRequest> schedulingRequests, List<ContainerId> release, List<String> blacklistAdditions,
       List<String> blacklistRemovals, ContainerUpdates updateRequests) {
-    List<ResourceRequest> rest = ask;
-    if (!ask.isEmpty() && updates().hasPool(attemptId)) {
-      rest = underWriteLock(() -> serveFromPool(attemptId, ask));
+    List<ResourceRequest> rest = withoutServedCounts(attemptId, ask);
+    if (!rest.isEmpty() && updates().hasPool(attemptId)) {
+      List<ResourceRequest> asked = rest;
+      rest = underWriteLock(() -> serveFromPool(attemptId, asked));
     }
     return super.allocate(attemptId, rest, withoutReservedTags(attemptId, schedulingRequests), release,
         blacklistAdditions, blacklistRemovals, updateRequests);
@@ -188,18 +201,40 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       updates().converted(match, newId, (System.nanoTime() - started) / 1_000);
       served.merge(request, 1, Integer::sum);
     }
+    ServedAsks<AskKey> ledger = servedAsks.computeIfAbsent(attemptId, id -> new ServedAsks<>());
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
       int count = served.getOrDefault(request, 0);
       if (count == 0) {
         rest.add(request);
       } else {
-        ResourceRequest reduced = ResourceRequest.clone(request);
-        reduced.setNumContainers(request.getNumContainers() - count);
-        rest.add(reduced);
+        ledger.served(AskKey.of(request), request.getNumContainers(), count);
+        rest.add(withCount(request, request.getNumContainers() - count));
       }
     }
     return rest;
+  }
+
+  /** The AM's stale counts for asks the pool served are not new demand (see {@link ServedAsks}). */
+  private List<ResourceRequest> withoutServedCounts(ApplicationAttemptId attemptId, List<ResourceRequest> ask) {
+    ServedAsks<AskKey> ledger = servedAsks.get(attemptId);
+    if (ledger == null || ask.isEmpty()) {
+      return ask;
+    }
+    // ApplicationMasterService serializes the allocate calls of one attempt.
+    List<ResourceRequest> adjusted = new ArrayList<>(ask.size());
+    for (ResourceRequest request : ask) {
+      int count = ResourceRequest.isAnyLocation(request.getResourceName())
+          ? ledger.adjust(AskKey.of(request), request.getNumContainers()) : request.getNumContainers();
+      adjusted.add(count == request.getNumContainers() ? request : withCount(request, count));
+    }
+    return adjusted;
+  }
+
+  private static ResourceRequest withCount(ResourceRequest request, int count) {
+    ResourceRequest copy = ResourceRequest.clone(request);
+    copy.setNumContainers(count);
+    return copy;
   }
 
   /** Hosts an ANY ask is restricted to (when it does not relax locality), else empty. */
