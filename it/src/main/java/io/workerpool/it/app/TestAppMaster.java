@@ -62,7 +62,7 @@ public final class TestAppMaster {
     return ContainerLaunchContext.newInstance(
         new HashMap<>(WorkerResources.decode(env.get(WorkerResources.ENV))),
         new HashMap<>(Map.of(ENV_VERSION, env.get(ENV_VERSION), ReportDir.ENV, env.get(ReportDir.ENV))),
-        new ArrayList<>(List.of("bash worker.sh 1>>" + log + "/stdout 2>>" + log + "/stderr")),
+        new ArrayList<>(List.of("exec bash worker.sh 1>>" + log + "/stdout 2>>" + log + "/stderr")),
         null, null, null);
   }
 
@@ -90,6 +90,10 @@ public final class TestAppMaster {
       amrm.addContainerRequest(new ContainerRequest(workerResource, null, null, WORKER_PRIORITY));
     }
     while (report.leaseHeld() && !java.nio.file.Files.exists(report.root().resolve("stop-" + attemptId))) {
+      if (java.nio.file.Files.exists(report.root().resolve("crash-" + attemptId))) {
+        report.appendAmLine(attemptId, "crash");
+        System.exit(3);
+      }
       Thread.sleep(200);
     }
     report.appendAmLine(attemptId, "finish failures=" + workerFailures.get());

@@ -93,6 +93,11 @@ public final class TestApplication {
     return client.submitApplication(context);
   }
 
+  /** Makes the AM of one attempt exit with a failure, without unregistering. */
+  public void crashAttempt(String attemptId) throws IOException {
+    Files.writeString(report.root().resolve("crash-" + attemptId), "");
+  }
+
   /** Asks the AM of one attempt to unregister. */
   public void stopAttempt(String attemptId) throws IOException {
     Files.writeString(report.root().resolve("stop-" + attemptId), "");

@@ -103,6 +103,8 @@ public final class TestCluster implements AutoCloseable {
       conf.setBoolean(YarnConfiguration.NM_PMEM_CHECK_ENABLED, false);
       conf.setFloat(YarnConfiguration.NM_MAX_PER_DISK_UTILIZATION_PERCENTAGE, 99.5f);
       conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 10);
+      // The default (0.1) lets only one 512 MB AM run at a time on these small nodes.
+      conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 0.5f);
       // One container per node heartbeat spreads an application's workers over the nodes.
       conf.setBoolean("yarn.scheduler.capacity.per-node-heartbeat.multiple-assignments-enabled", false);
       settings.forEach(conf::set);

@@ -4,6 +4,7 @@ import io.workerpool.it.app.ReportDir;
 import io.workerpool.it.app.TestAppMaster;
 import io.workerpool.it.app.WorkerResources;
 import io.workerpool.protocol.ReplacementContract;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.ExecutionType;
 import org.apache.hadoop.yarn.api.records.ExecutionTypeRequest;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.NodeReport;
 import org.apache.hadoop.yarn.api.records.Priority;
 import org.apache.hadoop.yarn.api.records.Resource;
@@ -39,10 +41,12 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
  * line N answered by the container with allocation request id N:
  * <ul>
  * <li>{@code worker}: a plain worker;</li>
+ * <li>{@code stubborn}: a plain worker that ignores SIGTERM, so only SIGKILL stops it;</li>
  * <li>{@code replace <container>}: a worker asked with a SchedulingRequest whose allocation tag is
  *     the replacement mark, so the RM signs the mark into its container token;</li>
  * <li>{@code claim <container>}: a plain worker whose launch context, not its token, names the
- *     container it claims to replace.</li>
+ *     container it claims to replace;</li>
+ * <li>{@code stop <container>}: stops one of its containers.</li>
  * </ul>
  * Workers run the test application's worker.sh and report themselves to the report dir; this AM
  * reports "start", "allocated &lt;container&gt; request=N", "started", and "completed" lines.
@@ -57,6 +61,8 @@ public final class ReplacingAppMaster {
   private final Map<String, String> workerEnv;
   private final Map<Long, ContainerRequest> plainRequests = new ConcurrentHashMap<>();
   private final Map<Long, String> claims = new ConcurrentHashMap<>();
+  private final Set<Long> stubborn = ConcurrentHashMap.newKeySet();
+  private final Map<ContainerId, NodeId> nodes = new ConcurrentHashMap<>();
   private AMRMClientAsync<ContainerRequest> amrm;
   private NMClientAsync nm;
 
@@ -86,7 +92,7 @@ public final class ReplacingAppMaster {
     Path commands = ReplacingApplication.commands(report, attemptId);
     long done = 0;
     while (report.leaseHeld() && !Files.exists(report.root().resolve("stop-" + attemptId))) {
-      List<String> lines = Files.exists(commands) ? Files.readAllLines(commands) : List.of();
+      List<String> lines = completeLines(commands);
       while (done < lines.size()) {
         done++;
         ask(done, lines.get((int) done - 1).trim().split(" "));
@@ -98,11 +104,21 @@ public final class ReplacingAppMaster {
     nm.stop();
   }
 
+  /** The lines of a file that the test may be appending to, without a last line still being written. */
+  private static List<String> completeLines(Path file) throws IOException {
+    String text = Files.exists(file) ? Files.readString(file) : "";
+    String complete = text.substring(0, text.lastIndexOf('\n') + 1);
+    return complete.isEmpty() ? List.of() : List.of(complete.split("\n"));
+  }
+
   private void ask(long requestId, String[] command) {
     switch (command[0]) {
-      case "worker", "claim" -> {
+      case "worker", "stubborn", "claim" -> {
         if (command[0].equals("claim")) {
           claims.put(requestId, command[1]);
+        }
+        if (command[0].equals("stubborn")) {
+          stubborn.add(requestId);
         }
         ContainerRequest request = ContainerRequest.newBuilder().capability(workerResource).priority(PRIORITY)
             .allocationRequestId(requestId).build();
@@ -114,6 +130,10 @@ public final class ReplacingAppMaster {
           .executionType(ExecutionTypeRequest.newInstance(ExecutionType.GUARANTEED))
           .allocationTags(Set.of(ReplacementContract.replacesTag(command[1])))
           .resourceSizing(ResourceSizing.newInstance(1, workerResource)).build()));
+      case "stop" -> {
+        ContainerId id = ContainerId.fromString(command[1]);
+        nm.stopContainerAsync(id, nodes.get(id));
+      }
       default -> report.appendAmLine(attemptId, "unknown-command " + String.join(" ", command));
     }
   }
@@ -126,9 +146,11 @@ public final class ReplacingAppMaster {
     }
     String log = ApplicationConstants.LOG_DIR_EXPANSION_VAR;
     // exec: worker.sh is the container's process, so the container exits 0 when the worker handles
-    // SIGTERM, and no orphaned child waits for this machine's init to reap it.
+    // SIGTERM, and no orphaned child waits for this machine's init to reap it. A signal ignored on
+    // entry cannot be trapped by bash: the stubborn worker's SIGTERM trap has no effect.
+    String ignoreTerm = stubborn.contains(requestId) ? "trap '' TERM; " : "";
     return ContainerLaunchContext.newInstance(WorkerResources.decode(env.remove(WorkerResources.ENV)), env,
-        List.of("exec bash worker.sh 1>>" + log + "/stdout 2>>" + log + "/stderr"), null, null, null);
+        List.of(ignoreTerm + "exec bash worker.sh 1>>" + log + "/stdout 2>>" + log + "/stderr"), null, null, null);
   }
 
   private final class RMCallbacks extends AMRMClientAsync.AbstractCallbackHandler {
@@ -139,6 +161,7 @@ public final class ReplacingAppMaster {
         if (plain != null) {
           amrm.removeContainerRequest(plain);
         }
+        nodes.put(container.getId(), container.getNodeId());
         report.appendAmLine(attemptId, "allocated " + container.getId() + " request="
             + container.getAllocationRequestId() + " node=" + container.getNodeId());
         nm.startContainerAsync(container, workerContext(container.getAllocationRequestId()));

@@ -79,6 +79,10 @@ public final class ReplacingApplication {
         .map(l -> l.split(" ")[1]).findFirst();
   }
 
+  public boolean started(String containerId) throws IOException {
+    return amLines().contains("started " + containerId);
+  }
+
   /** What the AM was told when a container completed: "exit=N diagnostics=...". */
   public Optional<String> completion(String containerId) throws IOException {
     return lineValue("completed " + containerId + " ");

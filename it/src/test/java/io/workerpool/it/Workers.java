@@ -1,0 +1,35 @@
+package io.workerpool.it;
+
+import static org.awaitility.Awaitility.await;
+
+import io.workerpool.it.app.ReportDir;
+import io.workerpool.it.app.WorkerReport;
+import java.time.Duration;
+import java.util.List;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+
+/** Reads the workers' own reports. */
+public final class Workers {
+  private Workers() {
+  }
+
+  public static ApplicationAttemptId attempt(ApplicationId appId, int attempt) {
+    return ApplicationAttemptId.newInstance(appId, attempt);
+  }
+
+  /** Workers of one attempt that have heartbeated at least twice. */
+  public static List<WorkerReport> running(ReportDir report, ApplicationAttemptId attempt) throws Exception {
+    return report.workers().stream()
+        .filter(r -> ContainerId.fromString(r.containerId()).getApplicationAttemptId().equals(attempt))
+        .filter(r -> r.heartbeats() >= 2 && !r.stopped())
+        .toList();
+  }
+
+  /** Waits until exactly {@code count} workers of the attempt run. */
+  public static List<WorkerReport> awaitRunning(ReportDir report, ApplicationAttemptId attempt, int count) {
+    return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        .until(() -> running(report, attempt), r -> r.size() == count);
+  }
+}

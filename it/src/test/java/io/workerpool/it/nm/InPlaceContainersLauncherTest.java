@@ -1,0 +1,185 @@
+package io.workerpool.it.nm;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.workerpool.it.app.TestApplication;
+import io.workerpool.it.app.WorkerReport;
+import io.workerpool.it.cluster.TestCluster;
+import io.workerpool.nm.InPlaceContainersLauncher;
+import io.workerpool.nm.NmWorkerPoolConfig;
+import io.workerpool.nm.SwapMetrics;
+import io.workerpool.protocol.ReplacementContract;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The NodeManager hook on a real MiniYARNCluster without the Worker Pool's RM side: a test AM asks
+ * for containers whose allocation tag is the replacement mark, and the RM signs it into their
+ * tokens as it does for any SchedulingRequest tag. One NodeManager, so a marked container lands on
+ * the node of the container it names. Observed through the workers' and AMs' own reports.
+ */
+class InPlaceContainersLauncherTest {
+  private static final long IMAGE_BYTES = 64L << 20;
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final long GRACE_MS = 3_000;
+
+  private static TestCluster cluster;
+  private static TestApplication files;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    cluster = TestCluster.builder("nm-in-place").nodeManagers(1)
+        .set(YarnConfiguration.NM_CONTAINERS_LAUNCHER_CLASS, InPlaceContainersLauncher.class.getName())
+        // The scheduler handles SchedulingRequests and copies their allocation tags into container tokens.
+        .set(YarnConfiguration.RM_PLACEMENT_CONSTRAINTS_HANDLER,
+            YarnConfiguration.SCHEDULER_RM_PLACEMENT_CONSTRAINTS_HANDLER)
+        // Three AMs of 512 MB on one 4 GB node.
+        .set("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5")
+        .set(NmWorkerPoolConfig.STOP_GRACE_MS, Long.toString(GRACE_MS))
+        .set(NmWorkerPoolConfig.STOP_TIMEOUT_MS, "20000")
+        .start();
+    files = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(),
+        IMAGE_BYTES);
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void theMarkedContainerStartsInThePlaceOfTheOldOneOnceItIsGone() throws Exception {
+    ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), "swap");
+    String c1 = allocated(app, app.command("worker"));
+    beating(c1, 3);
+    SwapMetrics metrics = metrics();
+    long started = metrics.swapsStarted();
+    long done = metrics.swapsDone();
+
+    String c3 = allocated(app, app.command("replace " + c1));
+    WorkerReport fresh = beating(c3, 3);
+    WorkerReport old = report(c1).orElseThrow();
+
+    long gapMs = fresh.firstHeartbeatMs() - old.lastHeartbeatMs();
+    System.out.printf("swap gap %s -> %s: %d ms (old last heartbeat -> new first heartbeat)%n", c1, c3, gapMs);
+    assertTrue(old.lastHeartbeatMs() < fresh.firstHeartbeatMs(),
+        "old last heartbeat " + old.lastHeartbeatMs() + " precedes new first " + fresh.firstHeartbeatMs());
+    assertTrue(old.stopped(), c1 + " logged that it was stopped");
+    assertFalse(Files.exists(Path.of("/proc", Long.toString(old.pid()))), "process " + old.pid() + " of " + c1
+        + " is gone when " + c3 + " runs");
+    assertEquals(0, fresh.bytesMissed(), "nothing downloaded again for " + c3 + ": " + fresh.localizationCounters());
+    assertTrue(fresh.bytesCached() >= IMAGE_BYTES, "the image is a cache hit: " + fresh.localizationCounters());
+
+    String completion = eventually(() -> app.completion(c1));
+    assertTrue(completion.startsWith("exit=" + ReplacementContract.REPLACED_EXIT_STATUS + " "),
+        "the AM saw " + c1 + " complete with " + completion);
+    assertTrue(completion.contains(ReplacementContract.replacedDiagnostic(c1, c3)), completion);
+    assertTrue(completion.contains("Container exited with code 0."), "the worker's own exit code 0 did not"
+        + " overwrite the replaced status: " + completion);
+    assertEquals(started + 1, metrics.swapsStarted());
+    assertEquals(done + 1, metrics.swapsDone());
+  }
+
+  @Test
+  void refusedMarksStopNothingAndTheNewContainersStillStart() throws Exception {
+    ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), "refused-marks");
+    ReplacingApplication other = ReplacingApplication.submit(files, cluster.client(), "other-application");
+    String worker = allocated(app, app.command("worker"));
+    String otherWorker = allocated(other, other.command("worker"));
+    String amContainer = eventually(app::amContainer);
+    String missing = ContainerId.newContainerId(ApplicationAttemptId.newInstance(app.id(), 1), 999).toString();
+    beating(worker, 3);
+    beating(otherWorker, 3);
+    SwapMetrics metrics = metrics();
+    long started = metrics.swapsStarted();
+    long failed = metrics.swapsFailed();
+
+    List<String> newContainers = List.of(
+        allocated(app, app.command("replace " + otherWorker)),
+        allocated(app, app.command("replace " + missing)),
+        allocated(app, app.command("replace " + amContainer)),
+        allocated(app, app.command("claim " + worker)));
+    long lastStart = 0;
+    for (String container : newContainers) {
+      lastStart = Math.max(lastStart, beating(container, 3).firstHeartbeatMs());
+    }
+
+    for (String untouched : List.of(worker, otherWorker)) {
+      long since = lastStart;
+      WorkerReport alive = await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+          .until(() -> report(untouched).orElseThrow(), r -> r.lastHeartbeatMs() > since + 500);
+      assertFalse(alive.stopped(), untouched + " was not stopped");
+      assertTrue(Files.exists(Path.of("/proc", Long.toString(alive.pid()))), untouched + " still runs");
+    }
+    assertEquals(YarnApplicationState.RUNNING, cluster.client().getApplicationReport(app.id())
+        .getYarnApplicationState(), "the AM named by a mark still runs");
+    assertTrue(app.amLines().stream().noneMatch(l -> l.startsWith("completed ")), app.amLines().toString());
+    assertEquals(started, metrics.swapsStarted(), "no swap started");
+    assertEquals(failed + 3, metrics.swapsFailed(), "three marks refused");
+  }
+
+  @Test
+  void stoppingTheNewContainerWhileItsLaunchIsHeldCancelsTheLaunch() throws Exception {
+    ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), "cancelled");
+    // Ignores SIGTERM: C3's launch is held for the whole grace period, until SIGKILL.
+    String c1 = allocated(app, app.command("stubborn"));
+    beating(c1, 3);
+    SwapMetrics metrics = metrics();
+    long started = metrics.swapsStarted();
+    long done = metrics.swapsDone();
+    long failed = metrics.swapsFailed();
+
+    String c3 = allocated(app, app.command("replace " + c1));
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> app.started(c3));
+    app.command("stop " + c3);
+
+    String c3Completion = eventually(() -> app.completion(c3));
+    assertTrue(c3Completion.contains("Container terminated before launch."), c3Completion);
+    String c1Completion = eventually(() -> app.completion(c1));
+    assertTrue(c1Completion.startsWith("exit=" + ReplacementContract.REPLACED_EXIT_STATUS + " "), c1Completion);
+    WorkerReport old = report(c1).orElseThrow();
+    assertFalse(old.stopped(), c1 + " ignored SIGTERM");
+    assertFalse(Files.exists(Path.of("/proc", Long.toString(old.pid()))), c1 + " was killed after the grace period");
+    assertEquals(Optional.empty(), report(c3), c3 + " never ran");
+    assertEquals(started + 1, metrics.swapsStarted());
+    assertEquals(done, metrics.swapsDone());
+    assertEquals(failed, metrics.swapsFailed());
+  }
+
+  private static SwapMetrics metrics() {
+    return InPlaceContainersLauncher.of(cluster.yarn().getNodeManager(0).getNMContext()).orElseThrow().metrics();
+  }
+
+  private static String allocated(ReplacingApplication app, long request) {
+    return eventually(() -> app.containerOf(request));
+  }
+
+  private static WorkerReport beating(String containerId, int heartbeats) {
+    return await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+        .until(() -> report(containerId), r -> r.isPresent() && r.get().heartbeats() >= heartbeats).orElseThrow();
+  }
+
+  private static Optional<WorkerReport> report(String containerId) throws Exception {
+    return cluster.report().workers().stream().filter(r -> r.containerId().equals(containerId)).findFirst();
+  }
+
+  private static <T> T eventually(Callable<Optional<T>> value) {
+    return await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(value, Optional::isPresent).orElseThrow();
+  }
+}

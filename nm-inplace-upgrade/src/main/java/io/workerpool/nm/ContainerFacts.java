@@ -1,0 +1,45 @@
+package io.workerpool.nm;
+
+import io.workerpool.nm.ReplacementDecision.MarkedContainer;
+import io.workerpool.nm.ReplacementDecision.NewContainer;
+import io.workerpool.protocol.ReplacementContract;
+import java.util.Optional;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.server.api.ContainerType;
+import org.apache.hadoop.yarn.server.nodemanager.Context;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+
+/** Reads what {@link ReplacementDecision} needs from NodeManager containers. */
+final class ContainerFacts {
+  private ContainerFacts() {
+  }
+
+  /** The container id that C3's RM-signed token says C3 replaces, if any. */
+  static Optional<String> mark(Container c3) {
+    // "Allcation" is Hadoop's spelling.
+    return ReplacementContract.replacedContainer(c3.getContainerTokenIdentifier().getAllcationTags());
+  }
+
+  /** The container of this NodeManager that the mark names, if the mark is a container id at all. */
+  static Optional<Container> find(Context context, String markedId) {
+    try {
+      return Optional.ofNullable(context.getContainers().get(ContainerId.fromString(markedId)));
+    } catch (IllegalArgumentException notAContainerId) {
+      return Optional.empty();
+    }
+  }
+
+  static NewContainer asNew(Container c3) {
+    return new NewContainer(c3.getContainerId().toString(), applicationOf(c3), c3.getUser());
+  }
+
+  static MarkedContainer asMarked(Container c1) {
+    // ContainerTokenIdentifier.getUser() names the container, not the user: use Container.getUser().
+    return new MarkedContainer(c1.getContainerState().name(), applicationOf(c1), c1.getUser(),
+        c1.getContainerTokenIdentifier().getContainerType() == ContainerType.APPLICATION_MASTER);
+  }
+
+  private static String applicationOf(Container container) {
+    return container.getContainerId().getApplicationAttemptId().getApplicationId().toString();
+  }
+}

@@ -1,0 +1,52 @@
+package io.workerpool.nm;
+
+import java.io.IOException;
+import java.util.EnumSet;
+import java.util.Set;
+import org.apache.hadoop.yarn.server.nodemanager.ContainerExecutor;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
+import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerLivenessContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells whether a stopped container's processes are gone: the NodeManager has seen its launched
+ * process exit, and the executor finds nothing left of its process group (children get SIGKILL only
+ * at the end of the grace period). Executor-neutral: DefaultContainerExecutor, LinuxContainerExecutor
+ * and its Docker runtime each answer the liveness check for their own kind of container.
+ */
+final class ProcessGoneProbe {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessGoneProbe.class);
+
+  /** States reached only after the launched process has exited. */
+  private static final Set<ContainerState> EXITED = EnumSet.of(ContainerState.CONTAINER_CLEANEDUP_AFTER_KILL,
+      ContainerState.EXITED_WITH_SUCCESS, ContainerState.EXITED_WITH_FAILURE, ContainerState.DONE);
+
+  private final ContainerExecutor exec;
+
+  ProcessGoneProbe(ContainerExecutor exec) {
+    this.exec = exec;
+  }
+
+  /**
+   * @param pid the container's pid as read before it was stopped (stopping forgets it), or null if it
+   *     had none
+   */
+  boolean isGone(Container container, String pid) {
+    if (!EXITED.contains(container.getContainerState())) {
+      return false;
+    }
+    if (pid == null) {
+      return true;
+    }
+    try {
+      return !exec.isContainerAlive(new ContainerLivenessContext.Builder().setContainer(container)
+          .setUser(container.getUser()).setPid(pid).build());
+    } catch (IOException e) {
+      LOG.warn("Cannot check whether the processes of {} (pid {}) are gone; its launched process has exited",
+          container.getContainerId(), pid, e);
+      return true;
+    }
+  }
+}
