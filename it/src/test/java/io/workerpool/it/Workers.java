@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
-import org.apache.hadoop.yarn.api.records.ContainerId;
 
 /** Reads the workers' own reports. */
 public final class Workers {
@@ -19,17 +18,9 @@ public final class Workers {
     return ApplicationAttemptId.newInstance(appId, attempt);
   }
 
-  /** Workers of one attempt that have heartbeated at least twice. */
-  public static List<WorkerReport> running(ReportDir report, ApplicationAttemptId attempt) throws Exception {
-    return report.workers().stream()
-        .filter(r -> ContainerId.fromString(r.containerId()).getApplicationAttemptId().equals(attempt))
-        .filter(r -> r.heartbeats() >= 2 && !r.stopped())
-        .toList();
-  }
-
   /** Waits until exactly {@code count} workers of the attempt run. */
   public static List<WorkerReport> awaitRunning(ReportDir report, ApplicationAttemptId attempt, int count) {
     return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-        .until(() -> running(report, attempt), r -> r.size() == count);
+        .until(() -> report.running(attempt), r -> r.size() == count);
   }
 }

@@ -9,6 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 
 /**
  * The folder where the test application's AMs and workers report what they observe about
@@ -72,6 +74,14 @@ public final class ReportDir {
       lines.add(line.substring(line.indexOf(' ') + 1));
     }
     return lines;
+  }
+
+  /** Workers of one attempt that run: they have heartbeated at least twice and not stopped. */
+  public List<WorkerReport> running(ApplicationAttemptId attempt) throws IOException {
+    return workers().stream()
+        .filter(r -> ContainerId.fromString(r.containerId()).getApplicationAttemptId().equals(attempt))
+        .filter(r -> r.heartbeats() >= 2 && !r.stopped())
+        .toList();
   }
 
   public List<WorkerReport> workers() throws IOException {

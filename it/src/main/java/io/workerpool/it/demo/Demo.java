@@ -16,11 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
-import org.apache.hadoop.yarn.api.records.ContainerId;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -72,15 +70,17 @@ public final class Demo implements Callable<Integer> {
               (e.getAtMs() - start) / 1000.0, e.getStatus().getPhase(), e.getMessage()));
       List<WorkerReport> v2 = awaitWorkers(report, ApplicationAttemptId.newInstance(appId, 2));
       printUpdate(status);
-      RestartMeasurement inPlace = RestartMeasurement.of("in-place update", v1, v2, gaps(status, v1, v2));
+      List<WorkerReport> v1Final = reread(report, v1);
+      RestartMeasurement inPlace = RestartMeasurement.of("in-place update", v1Final, v2, gaps(status, v1Final, v2));
 
       out.printf("%n== Kill + resubmit as version 2 ==%n");
-      List<WorkerReport> beforeKill = Workers.running(report, ApplicationAttemptId.newInstance(appId, 2));
+      List<WorkerReport> beforeKill = report.running(ApplicationAttemptId.newInstance(appId, 2));
       cluster.client().killApplication(appId);
       ApplicationId resubmitted = app.submit(cluster.client(), "2", workers, 128, SubmitOptions.defaults("demo-v2"));
       List<WorkerReport> fresh = awaitWorkers(report, ApplicationAttemptId.newInstance(resubmitted, 1));
       out.printf("%s runs version 2 with %d workers on %s%n", resubmitted, fresh.size(), nodes(fresh));
-      RestartMeasurement resubmit = RestartMeasurement.of("kill + resubmit", beforeKill, fresh, List.of());
+      RestartMeasurement resubmit = RestartMeasurement.of("kill + resubmit", reread(report, beforeKill), fresh,
+          List.of());
 
       out.printf("%n%-18s %8s %14s %15s %12s %18s%n", "restart", "workers", "downtime (ms)", "median gap (ms)",
           "max gap (ms)", "bytes downloaded");
@@ -127,32 +127,25 @@ public final class Demo implements Callable<Integer> {
   private List<WorkerReport> awaitWorkers(ReportDir report, ApplicationAttemptId attempt) throws Exception {
     long deadline = System.currentTimeMillis() + 180_000;
     while (System.currentTimeMillis() < deadline) {
-      List<WorkerReport> running = Workers.running(report, attempt);
+      List<WorkerReport> running = report.running(attempt);
       if (running.size() >= workers) {
         Thread.sleep(500);
-        return Workers.running(report, attempt);
+        return report.running(attempt);
       }
       Thread.sleep(100);
     }
     throw new IllegalStateException(attempt + " did not get " + workers + " running workers within 3 minutes");
   }
 
+  /** The same workers' reports as they stand now (their last heartbeat has moved on). */
+  private static List<WorkerReport> reread(ReportDir report, List<WorkerReport> workers) throws Exception {
+    java.util.Set<String> ids = workers.stream().map(WorkerReport::containerId).collect(Collectors.toSet());
+    return report.workers().stream().filter(w -> ids.contains(w.containerId())).toList();
+  }
+
   private static String nodes(List<WorkerReport> workers) {
     Map<String, Long> perNode = workers.stream().collect(Collectors.groupingBy(WorkerReport::nodeId,
         java.util.TreeMap::new, Collectors.counting()));
     return perNode.toString();
-  }
-
-  /** Reads the workers' own reports (shared with the tests). */
-  static final class Workers {
-    private Workers() {
-    }
-
-    static List<WorkerReport> running(ReportDir report, ApplicationAttemptId attempt) throws Exception {
-      Function<WorkerReport, ApplicationAttemptId> attemptOf =
-          r -> ContainerId.fromString(r.containerId()).getApplicationAttemptId();
-      return report.workers().stream().filter(r -> attemptOf.apply(r).equals(attempt))
-          .filter(r -> r.heartbeats() >= 2 && !r.stopped()).toList();
-    }
   }
 }

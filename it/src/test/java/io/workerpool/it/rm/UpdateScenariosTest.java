@@ -244,7 +244,7 @@ class UpdateScenariosTest {
     WorkerPoolException finished = assertThrows(WorkerPoolException.class,
         () -> client.updateApplication(appId, app.amLaunchContext("3", 2, WORKER_MB)));
     assertEquals(Status.Code.FAILED_PRECONDITION, finished.code());
-    assertTrue(finished.getMessage().contains("is FINISHED; only a RUNNING application can be updated"),
+    assertTrue(finished.getMessage().contains("only a RUNNING application can be updated"),
         finished.getMessage());
     assertEquals(2, before.size());
   }
