@@ -27,7 +27,7 @@ public final class WorkerPoolSettings {
     return builder;
   }
 
-  private static int freePort() {
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {

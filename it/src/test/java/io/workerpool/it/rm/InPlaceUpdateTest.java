@@ -17,7 +17,17 @@ import io.workerpool.proto.PhaseTime;
 import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
+import io.workerpool.it.NodeMetrics;
+import io.workerpool.proto.WorkerState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.workerpool.client.cli.WorkerPoolCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -37,13 +47,15 @@ import org.junit.jupiter.api.Test;
 
 /** updateApplication on a real RM: AM2 gets AM1's workers as new containers on the same nodes. */
 class InPlaceUpdateTest {
+  /** What the changed version.txt may cost to localize: far below the 64 MiB image. */
+  private static final long CHANGED_FILES_BYTES = 1024;
   private static TestCluster cluster;
   private static TestApplication app;
   private static WorkerPoolClient client;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    cluster = WorkerPoolSettings.apply(TestCluster.builder("in-place-update").nodeManagers(2), 15_000, false)
+    cluster = WorkerPoolSettings.apply(TestCluster.builder("in-place-update").nodeManagers(2), 15_000, true)
         .start();
     app = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(), 64L << 20);
     client = new WorkerPoolClient();
@@ -68,6 +80,7 @@ class InPlaceUpdateTest {
     Map<String, String> v1Nodes = v1.stream().collect(Collectors.toMap(WorkerReport::containerId, WorkerReport::nodeId));
     QueueMetrics queue = rm().getResourceScheduler().getRootQueueMetrics();
     long localityBefore = localityAllocations(queue);
+    long downloadedBefore = NodeMetrics.cacheMissBytes(cluster.yarn(), 2);
 
     long started = System.currentTimeMillis();
     UpdateHandle handle = client.updateApplication(appId, app.amLaunchContext("2", 4, 128));
@@ -106,7 +119,104 @@ class InPlaceUpdateTest {
       assertEquals(v1Nodes.get(record.getOldContainerId()), record.getNodeId(), record.toString());
       assertEquals(attempt2, ContainerId.fromString(record.getNewContainerId()).getApplicationAttemptId());
     }
+    assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
     printTimings(status, workersUp);
+    assertSwappedInPlace(appId, status, v1, v2, downloadedBefore);
+  }
+
+  /** On every node the old worker stopped before its replacement started, and nothing was downloaded again. */
+  private static void assertSwappedInPlace(ApplicationId appId, UpdateStatus status, List<WorkerReport> v1,
+      List<WorkerReport> v2, long downloadedBefore) throws Exception {
+    Map<String, WorkerReport> old = reread(v1);
+    Map<String, WorkerReport> replacements = reread(v2);
+    List<Long> gaps = new java.util.ArrayList<>();
+    for (WorkerRecord record : status.getWorkersList()) {
+      assertEquals(WorkerState.REPLACED, record.getState(), record.toString());
+      WorkerReport before = old.get(record.getOldContainerId());
+      WorkerReport after = replacements.get(record.getNewContainerId());
+      assertTrue(before.stopped(), "the old worker ended: " + before);
+      assertTrue(before.lastHeartbeatMs() < after.firstHeartbeatMs(),
+          "old last heartbeat before new first heartbeat on " + record.getNodeId());
+      assertFalse(Files.exists(Path.of("/proc/" + before.pid())), "old worker process " + before.pid() + " is gone");
+      assertTrue(Files.exists(Path.of("/proc/" + after.pid())), "new worker process " + after.pid() + " runs");
+      assertTrue(after.bytesMissed() <= CHANGED_FILES_BYTES, "only version.txt may be downloaded: " + after);
+      assertTrue(after.bytesCached() >= 64L << 20, "the image was a cache hit: " + after);
+      gaps.add(after.firstHeartbeatMs() - before.lastHeartbeatMs());
+    }
+    long downloaded = NodeMetrics.cacheMissBytes(cluster.yarn(), 2) - downloadedBefore;
+    assertTrue(downloaded <= 2 * CHANGED_FILES_BYTES, "the NodeManagers downloaded only the changed file (once per"
+        + " node), not the 64 MiB image: " + downloaded + " bytes");
+    System.out.println("per-worker gap (old last heartbeat -> new first heartbeat), ms: " + gaps
+        + "; bytes downloaded by the NodeManagers during the update: " + downloaded);
+
+    List<String> am2 = cluster.report().amLines(ApplicationAttemptId.newInstance(appId, 2).toString());
+    for (WorkerRecord record : status.getWorkersList()) {
+      assertTrue(am2.stream().anyMatch(l -> l.startsWith("completed " + record.getOldContainerId() + " exit=-120 known=false")
+          && l.contains("replaced in place by " + record.getNewContainerId())), "AM2 saw " + record.getOldContainerId()
+          + " complete as replaced: " + am2);
+    }
+    assertTrue(am2.stream().noneMatch(l -> l.startsWith("completed container") && l.contains("known=true")),
+        "AM2 lost no worker: " + am2);
+  }
+
+  private static Map<String, WorkerReport> reread(List<WorkerReport> workers) throws Exception {
+    java.util.Set<String> ids = workers.stream().map(WorkerReport::containerId).collect(Collectors.toSet());
+    return cluster.report().workers().stream().filter(w -> ids.contains(w.containerId()))
+        .collect(Collectors.toMap(WorkerReport::containerId, w -> w));
+  }
+
+  @Test
+  void cliUpdateShowsProgressThenTheContainerTableAndStatusAnswersAfterwards() throws Exception {
+    ApplicationId appId = app.submit(cluster.client(), "1", 2, 128, SubmitOptions.defaults("cli"));
+    List<WorkerReport> v1 = awaitWorkers(appId, 1, 2);
+    Path spec = cluster.workDir().resolve("am-v2.json");
+    writeLaunchContextJson(app.amLaunchContext("2", 2, 128), spec);
+
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = WorkerPoolCli.run(new YarnConfiguration(cluster.config()), new PrintWriter(out, true),
+        new PrintWriter(err, true), "update", appId.toString(), "--launch-context", spec.toString());
+
+    String shown = out.toString();
+    System.out.println(shown);
+    assertEquals(0, code, shown + err);
+    // The update is past POOLING by the time the client watches: the progress starts at CONVERTING.
+    assertTrue(shown.matches("(?s).*\\[\\s*[0-9.]+s\\] CONVERTING +converted .*"), "progress while it waits:\n" + shown);
+    assertTrue(shown.matches("(?s).*\\[\\s*[0-9.]+s\\] SUCCEEDED .*"), shown);
+    assertTrue(shown.contains("phases: ACCEPTED@+0ms POOLING@+"), shown);
+    for (WorkerReport worker : v1) {
+      assertTrue(shown.matches("(?s).*" + worker.containerId() + " +container_\\S+_02_\\d+ +" + worker.nodeId()
+          + " +REPLACED.*"), "table row for " + worker.containerId() + ":\n" + shown);
+    }
+    String updateId = shown.lines().filter(l -> l.startsWith("update ") && l.endsWith(": SUCCEEDED"))
+        .findFirst().orElseThrow().split(" ")[1];
+
+    StringWriter status = new StringWriter();
+    assertEquals(0, WorkerPoolCli.run(new YarnConfiguration(cluster.config()), new PrintWriter(status, true),
+        new PrintWriter(err, true), "status", appId.toString(), "--json"));
+    assertTrue(status.toString().contains("\"updateId\": \"" + updateId + "\""), status.toString());
+    assertTrue(status.toString().contains("\"phase\": \"SUCCEEDED\""), status.toString());
+
+    StringWriter bad = new StringWriter();
+    assertEquals(1, WorkerPoolCli.run(new YarnConfiguration(cluster.config()), new PrintWriter(out, true),
+        new PrintWriter(bad, true), "status", "update_does-not-exist"));
+    assertTrue(bad.toString().startsWith("worker-pool: NOT_FOUND: no update update_does-not-exist"), bad.toString());
+    app.stopAttempt(ApplicationAttemptId.newInstance(appId, 2).toString());
+  }
+
+  /** The CLI's JSON form of a launch context (see LaunchContextFile). */
+  private static void writeLaunchContextJson(ContainerLaunchContext context, Path file) throws Exception {
+    Map<String, Object> resources = new java.util.LinkedHashMap<>();
+    context.getLocalResources().forEach((name, r) -> {
+      try {
+        resources.put(name, Map.of("path", r.getResource().toPath().toString(), "type", r.getType().name(),
+            "visibility", r.getVisibility().name()));
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalArgumentException(e);
+      }
+    });
+    new ObjectMapper().writeValue(file.toFile(), Map.of("commands", context.getCommands(),
+        "environment", context.getEnvironment(), "localResources", resources));
   }
 
   private static void printTimings(UpdateStatus status, long workersUpMs) {

@@ -104,12 +104,13 @@ public final class Update {
         .setConvertedAtMs(now));
   }
 
-  public void workerReplaced(ContainerId old, long bytesLocalized) {
+  /** @param note how the old container ended when it is not the plain in-place stop, or "" */
+  public void workerReplaced(ContainerId old, String note) {
     long now = clock.getAsLong();
     changeWorker(old, "replaced " + old + " in place", w -> w
         .setState(WorkerState.REPLACED)
         .setReplacedAtMs(now)
-        .setBytesLocalized(bytesLocalized));
+        .setReason(note));
   }
 
   public void workerEnded(ContainerId old, WorkerState state, String reason) {

@@ -258,13 +258,13 @@ public final class UpdateManager {
   public synchronized void containerCompleted(ContainerId id, int exitStatus, String diagnostics) {
     Swap replaced = swapsByOld.remove(id);
     if (replaced != null) {
+      // The new container is still alive, and the node launches it once the old one is gone:
+      // whatever ended the old one, the new one has taken its place. The node's own status (-120)
+      // may never arrive: an NM drops a container the RM has already acknowledged, and the RM
+      // then reports it lost (ABORTED, "running but not reported").
       swapsByNew.remove(replaced.newId());
-      if (exitStatus == ReplacementContract.REPLACED_EXIT_STATUS) {
-        replaced.update().workerReplaced(id, 0);
-      } else {
-        replaced.update().workerEnded(id, WorkerState.SWAP_FAILED,
-            "old container ended before the node replaced it: exit " + exitStatus + " " + diagnostics);
-      }
+      replaced.update().workerReplaced(id, exitStatus == ReplacementContract.REPLACED_EXIT_STATUS ? ""
+          : "the old container ended with exit " + exitStatus + " (" + diagnostics.strip() + ")");
       finishIfDone(active.get(id.getApplicationAttemptId().getApplicationId()));
       return;
     }
