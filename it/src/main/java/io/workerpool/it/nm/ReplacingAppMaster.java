@@ -1,11 +1,11 @@
 package io.workerpool.it.nm;
 
 import io.workerpool.it.app.ReportDir;
+import io.workerpool.it.app.ReportingNMCallbacks;
 import io.workerpool.it.app.TestAppMaster;
 import io.workerpool.it.app.WorkerResources;
 import io.workerpool.protocol.ReplacementContract;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -80,7 +80,7 @@ public final class ReplacingAppMaster {
 
   private void run() throws Exception {
     YarnConfiguration conf = new YarnConfiguration();
-    nm = NMClientAsync.createNMClientAsync(new NMCallbacks());
+    nm = NMClientAsync.createNMClientAsync(new ReportingNMCallbacks(report, attemptId));
     nm.init(conf);
     nm.start();
     amrm = AMRMClientAsync.createAMRMClientAsync(100, new RMCallbacks());
@@ -199,50 +199,6 @@ public final class ReplacingAppMaster {
     public void onError(Throwable e) {
       report.appendAmLine(attemptId, "error " + e);
       System.exit(2);
-    }
-  }
-
-  private final class NMCallbacks extends NMClientAsync.AbstractCallbackHandler {
-    @Override
-    public void onStartContainerError(ContainerId containerId, Throwable t) {
-      report.appendAmLine(attemptId, "start-error " + containerId + " " + t.getMessage());
-    }
-
-    @Override
-    public void onContainerStarted(ContainerId containerId, Map<String, ByteBuffer> allServiceResponse) {
-      report.appendAmLine(attemptId, "started " + containerId);
-    }
-
-    @Override
-    public void onContainerStatusReceived(ContainerId containerId, ContainerStatus containerStatus) {
-    }
-
-    @Override
-    public void onContainerStopped(ContainerId containerId) {
-    }
-
-    @Override
-    public void onGetContainerStatusError(ContainerId containerId, Throwable t) {
-    }
-
-    @Override
-    public void onContainerResourceIncreased(ContainerId containerId, Resource resource) {
-    }
-
-    @Override
-    public void onContainerResourceUpdated(ContainerId containerId, Resource resource) {
-    }
-
-    @Override
-    public void onIncreaseContainerResourceError(ContainerId containerId, Throwable t) {
-    }
-
-    @Override
-    public void onUpdateContainerResourceError(ContainerId containerId, Throwable t) {
-    }
-
-    @Override
-    public void onStopContainerError(ContainerId containerId, Throwable t) {
     }
   }
 }

@@ -167,10 +167,12 @@ class InPlaceUpdateTest {
 
   @Test
   void cliUpdateShowsProgressThenTheContainerTableAndStatusAnswersAfterwards() throws Exception {
-    ApplicationId appId = app.submit(cluster.client(), "1", 2, 128, SubmitOptions.defaults("cli"));
+    // Workers as large as the AM: the RM's own ask for AM2's container must not be served from the pool.
+    int workerMb = TestApplication.AM_MB;
+    ApplicationId appId = app.submit(cluster.client(), "1", 2, workerMb, SubmitOptions.defaults("cli"));
     List<WorkerReport> v1 = awaitWorkers(appId, 1, 2);
     Path spec = cluster.workDir().resolve("am-v2.json");
-    writeLaunchContextJson(app.amLaunchContext("2", 2, 128), spec);
+    writeLaunchContextJson(app.amLaunchContext("2", 2, workerMb), spec);
 
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -188,6 +190,9 @@ class InPlaceUpdateTest {
       assertTrue(shown.matches("(?s).*" + worker.containerId() + " +container_\\S+_02_\\d+ +" + worker.nodeId()
           + " +REPLACED.*"), "table row for " + worker.containerId() + ":\n" + shown);
     }
+    ContainerId am2 = cluster.client().getApplicationAttemptReport(ApplicationAttemptId.newInstance(appId, 2))
+        .getAMContainerId();
+    assertFalse(shown.contains(am2.toString()), "AM2 runs in a container of its own, " + am2 + ":\n" + shown);
     String updateId = shown.lines().filter(l -> l.startsWith("update ") && l.endsWith(": SUCCEEDED"))
         .findFirst().orElseThrow().split(" ")[1];
 

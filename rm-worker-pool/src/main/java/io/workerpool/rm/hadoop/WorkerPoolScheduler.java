@@ -174,7 +174,9 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   /** Converts pooled containers for the asks they answer; returns the asks reduced by what was served. */
   private List<ResourceRequest> serveFromPool(ApplicationAttemptId attemptId, List<ResourceRequest> ask) {
     FiCaSchedulerApp app = getApplicationAttempt(attemptId);
-    if (app == null || app.isStopped() || !app.getApplicationAttemptId().equals(attemptId)) {
+    // The RM itself asks for the new attempt's AM container through allocate: never from the pool.
+    if (app == null || app.isStopped() || !app.getApplicationAttemptId().equals(attemptId)
+        || app.isWaitingForAMContainer()) {
       return ask;
     }
     Map<WorkerAsk, ResourceRequest> requestOf = new IdentityHashMap<>();
