@@ -25,7 +25,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.workerpool.client.cli.WorkerPoolCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import java.util.List;
@@ -120,6 +123,11 @@ class InPlaceUpdateTest {
       assertEquals(attempt2, ContainerId.fromString(record.getNewContainerId()).getApplicationAttemptId());
     }
     assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
+    ObjectName metrics = new ObjectName("Hadoop:service=ResourceManager,name=WorkerPoolMetrics");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertTrue((Long) jmx().getAttribute(metrics, "ContainersConverted") >= 4, "conversions in the RM's JMX");
+      assertTrue((Long) jmx().getAttribute(metrics, "UpdatesSucceeded") >= 1, "updates in the RM's JMX");
+    });
     printTimings(status, workersUp);
     assertSwappedInPlace(appId, status, v1, v2, downloadedBefore);
   }
@@ -236,6 +244,10 @@ class InPlaceUpdateTest {
   private static long localityAllocations(QueueMetrics queue) {
     return queue.getAggregateNodeLocalContainersAllocated() + queue.getAggregateRackLocalContainersAllocated()
         + queue.getAggregateOffSwitchContainersAllocated();
+  }
+
+  private static MBeanServer jmx() {
+    return ManagementFactory.getPlatformMBeanServer();
   }
 
   private static ResourceManager rm() {
