@@ -1,0 +1,244 @@
+package io.workerpool.rm.update;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.workerpool.proto.UpdatePhase;
+import io.workerpool.proto.WorkerRecord;
+import io.workerpool.proto.WorkerState;
+import io.workerpool.protocol.ReplacementContract;
+import io.workerpool.rm.pool.PoolMatch;
+import io.workerpool.rm.pool.PooledWorker;
+import io.workerpool.rm.pool.WorkerAsk;
+import io.workerpool.rm.update.UpdateRefusedException.Reason;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.NodeId;
+import org.apache.hadoop.yarn.api.records.Priority;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The update logic against a recording driver: no ResourceManager involved. */
+class UpdateManagerTest {
+  private static final ApplicationId APP = ApplicationId.newInstance(1_700_000_000_000L, 1);
+  private static final ApplicationAttemptId ATTEMPT_1 = ApplicationAttemptId.newInstance(APP, 1);
+  private static final ApplicationAttemptId ATTEMPT_2 = ApplicationAttemptId.newInstance(APP, 2);
+  private static final Resource WORKER = Resource.newInstance(1024, 1);
+  private static final Caller ALICE = new Caller("alice", "10.0.0.1");
+
+  private final RecordingDriver driver = new RecordingDriver();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopTimer() {
+    timer.shutdownNow();
+  }
+
+  private UpdateManager manager(long claimTimeoutMs) {
+    return new UpdateManager(driver, new NoMetrics(), System::currentTimeMillis, claimTimeoutMs, 10, timer);
+  }
+
+  private static PooledWorker worker(int id, String host) {
+    return new PooledWorker(ContainerId.newContainerId(ATTEMPT_1, id), NodeId.newInstance(host, 1), WORKER, id);
+  }
+
+  private static WorkerAsk ask(int count) {
+    return new WorkerAsk(Priority.newInstance(1), 0, WORKER, count, Set.of());
+  }
+
+  /** Start, let the RM add attempt 2 with {@code pool}, and let AM2 claim {@code asked}. */
+  private List<PoolMatch> startAndClaim(UpdateManager updates, List<PooledWorker> pool, int asked) throws Exception {
+    updates.start(ALICE, APP, ContainerLaunchContext.newInstance(null, null, List.of("run"), null, null, null),
+        null, "");
+    assertTrue(updates.isBeingReplaced(ATTEMPT_1));
+    assertTrue(updates.awaitsNewAttempt(APP));
+    updates.newAttemptAdded(ATTEMPT_2, pool);
+    return updates.claim(ATTEMPT_2, List.of(ask(asked)));
+  }
+
+  @Test
+  void aFullSwapEndsWhenEveryOldContainerIsReplaced() throws Exception {
+    UpdateManager updates = manager(60_000);
+    List<PoolMatch> claimed = startAndClaim(updates, List.of(worker(2, "a"), worker(3, "b")), 2);
+    assertEquals(List.of(ATTEMPT_1), driver.endedAttempts);
+
+    ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
+    ContainerId c4 = ContainerId.newContainerId(ATTEMPT_2, 3);
+    updates.converted(claimed.get(0), c3, 5);
+    updates.converted(claimed.get(1), c4, 5);
+    Update update = updates.latest(APP);
+    assertEquals(UpdatePhase.CONVERTING, update.phase(), "converted but not yet swapped on the nodes");
+
+    updates.containerCompleted(claimed.get(0).worker().containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
+    // The node's own status can be lost; the old container is still gone while its replacement lives.
+    updates.containerCompleted(claimed.get(1).worker().containerId(), -100, "running but not reported");
+
+    assertEquals(UpdatePhase.SUCCEEDED, update.phase());
+    List<WorkerRecord> records = update.snapshot().getWorkersList();
+    assertTrue(records.stream().allMatch(r -> r.getState() == WorkerState.REPLACED), records.toString());
+    assertEquals("", records.get(0).getReason());
+    assertTrue(records.get(1).getReason().contains("exit -100"), records.get(1).getReason());
+    assertTrue(driver.released.isEmpty() && driver.stopped.isEmpty());
+  }
+
+  @Test
+  void aNewContainerThatEndsFirstStopsTheOldOneSoNothingRunsUnaccounted() throws Exception {
+    UpdateManager updates = manager(60_000);
+    PoolMatch match = startAndClaim(updates, List.of(worker(2, "a")), 1).get(0);
+    ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
+    updates.converted(match, c3, 5);
+
+    updates.containerCompleted(c3, -1000, "localization failed");
+
+    assertEquals(List.of(match.worker().containerId()), driver.stopped);
+    WorkerRecord record = updates.latest(APP).snapshot().getWorkers(0);
+    assertEquals(WorkerState.SWAP_FAILED, record.getState());
+    assertTrue(record.getReason().contains("localization failed"), record.getReason());
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
+  void unclaimedWorkersAreReleasedAtTheDeadline() throws Exception {
+    UpdateManager updates = manager(200);
+    List<PoolMatch> claimed = startAndClaim(updates, List.of(worker(2, "a"), worker(3, "b"), worker(4, "a")), 1);
+    assertEquals(1, claimed.size());
+    assertEquals(Set.of(worker(3, "b").containerId(), worker(4, "a").containerId()), updates.pooledContainers(APP));
+
+    timer.schedule(() -> { }, 400, TimeUnit.MILLISECONDS).get();
+
+    assertEquals(List.of(worker(3, "b").containerId(), worker(4, "a").containerId()), driver.released);
+    assertEquals(Set.of(), updates.pooledContainers(APP));
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
+  void aNewAttemptThatNeverAsksFailsTheUpdateAndReleasesThePool() throws Exception {
+    UpdateManager updates = manager(200);
+    updates.start(ALICE, APP, ContainerLaunchContext.newInstance(null, null, List.of("run"), null, null, null),
+        null, "");
+    updates.newAttemptAdded(ATTEMPT_2, List.of(worker(2, "a")));
+
+    timer.schedule(() -> { }, 400, TimeUnit.MILLISECONDS).get();
+
+    assertEquals(List.of(worker(2, "a").containerId()), driver.released);
+    assertEquals(UpdatePhase.FAILED, updates.latest(APP).phase());
+    assertTrue(updates.latest(APP).snapshot().getDiagnostics().contains("asked for no workers"));
+  }
+
+  @Test
+  void aSecondUpdateIsRefusedButARetryWithTheSameRequestIdGetsTheFirst() throws Exception {
+    UpdateManager updates = manager(60_000);
+    ContainerLaunchContext spec = ContainerLaunchContext.newInstance(null, null, List.of("run"), null, null, null);
+    Update first = updates.start(ALICE, APP, spec, null, "req-1");
+
+    assertEquals(first, updates.start(ALICE, APP, spec, null, "req-1"));
+    UpdateRefusedException second = assertThrows(UpdateRefusedException.class,
+        () -> updates.start(ALICE, APP, spec, null, "req-2"));
+    assertEquals(Reason.ALREADY_EXISTS, second.reason());
+    assertEquals(1, driver.endedAttempts.size(), "AM1 was ended once");
+  }
+
+  @Test
+  void aFailureToEndAm1RestoresTheOldLaunchContextAndFailsTheUpdate() throws Exception {
+    UpdateManager updates = manager(60_000);
+    driver.refuseEnd = true;
+
+    assertThrows(UpdateRefusedException.class, () -> updates.start(ALICE, APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("run"), null, null, null), null, ""));
+
+    assertEquals(1, driver.restored);
+    assertEquals(UpdatePhase.FAILED, updates.latest(APP).phase());
+    assertFalse(updates.isBeingReplaced(ATTEMPT_1));
+  }
+
+  @Test
+  void cancelIsRefusedOnceAm1HasEnded() throws Exception {
+    UpdateManager updates = manager(60_000);
+    Update update = updates.start(ALICE, APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("run"), null, null, null), null, "");
+
+    UpdateRefusedException refused = assertThrows(UpdateRefusedException.class, () -> updates.cancel(update.id()));
+    assertEquals(Reason.FAILED_PRECONDITION, refused.reason());
+    assertTrue(refused.getMessage().contains("can no longer be cancelled"));
+  }
+
+  private static final class RecordingDriver implements ResourceManagerDriver {
+    final List<ApplicationAttemptId> endedAttempts = new ArrayList<>();
+    final List<ContainerId> released = new ArrayList<>();
+    final List<ContainerId> stopped = new ArrayList<>();
+    int restored;
+    boolean refuseEnd;
+
+    @Override
+    public Caller authenticate(String user, String delegationToken, String remoteAddress) {
+      return new Caller(user, remoteAddress);
+    }
+
+    @Override
+    public void authorize(ApplicationId appId, Caller caller, boolean modify) {
+    }
+
+    @Override
+    public ApplicationAttemptId checkUpdatable(ApplicationId appId, Caller caller) {
+      return ATTEMPT_1;
+    }
+
+    @Override
+    public Runnable replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext,
+        Resource amResource) {
+      return () -> restored++;
+    }
+
+    @Override
+    public synchronized void endAttempt(ApplicationAttemptId attemptId, String diagnostic)
+        throws UpdateRefusedException {
+      if (refuseEnd) {
+        throw new UpdateRefusedException(Reason.FAILED_PRECONDITION, "the AM container is no longer running");
+      }
+      endedAttempts.add(attemptId);
+    }
+
+    @Override
+    public synchronized void release(ContainerId containerId, String diagnostic) {
+      released.add(containerId);
+    }
+
+    @Override
+    public synchronized void stopOnNode(NodeId nodeId, ContainerId containerId) {
+      stopped.add(containerId);
+    }
+  }
+
+  private static final class NoMetrics implements UpdateManager.UpdateListener {
+    @Override
+    public void started() {
+    }
+
+    @Override
+    public void finished(UpdatePhase phase) {
+    }
+
+    @Override
+    public void pooled(int containers) {
+    }
+
+    @Override
+    public void converted(long micros) {
+    }
+
+    @Override
+    public void released(int containers) {
+    }
+  }
+}
