@@ -17,10 +17,8 @@ import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
-import org.apache.hadoop.yarn.api.records.NodeReport;
 import org.apache.hadoop.yarn.api.records.Priority;
 import org.apache.hadoop.yarn.api.records.Resource;
-import org.apache.hadoop.yarn.api.records.UpdatedContainer;
 import org.apache.hadoop.yarn.client.api.AMRMClient.ContainerRequest;
 import org.apache.hadoop.yarn.client.api.async.AMRMClientAsync;
 import org.apache.hadoop.yarn.client.api.async.NMClientAsync;
@@ -102,7 +100,11 @@ public final class TestAppMaster {
     nm.stop();
   }
 
-  private final class RMCallbacks extends AMRMClientAsync.AbstractCallbackHandler {
+  private final class RMCallbacks extends ReportingRMCallbacks {
+    RMCallbacks() {
+      super(report, attemptId);
+    }
+
     @Override
     public void onContainersAllocated(List<Container> containers) {
       for (Container container : containers) {
@@ -130,31 +132,6 @@ public final class TestAppMaster {
           amrm.addContainerRequest(new ContainerRequest(workerResource, null, null, WORKER_PRIORITY));
         }
       }
-    }
-
-    @Override
-    public void onContainersUpdated(List<UpdatedContainer> containers) {
-    }
-
-    @Override
-    public void onShutdownRequest() {
-      report.appendAmLine(attemptId, "shutdown-requested");
-      System.exit(1);
-    }
-
-    @Override
-    public void onNodesUpdated(List<NodeReport> updatedNodes) {
-    }
-
-    @Override
-    public float getProgress() {
-      return 0.5f;
-    }
-
-    @Override
-    public void onError(Throwable e) {
-      report.appendAmLine(attemptId, "error " + e);
-      System.exit(2);
     }
   }
 }

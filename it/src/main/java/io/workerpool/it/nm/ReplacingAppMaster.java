@@ -2,6 +2,7 @@ package io.workerpool.it.nm;
 
 import io.workerpool.it.app.ReportDir;
 import io.workerpool.it.app.ReportingNMCallbacks;
+import io.workerpool.it.app.ReportingRMCallbacks;
 import io.workerpool.it.app.TestAppMaster;
 import io.workerpool.it.app.WorkerResources;
 import io.workerpool.protocol.ReplacementContract;
@@ -24,12 +25,10 @@ import org.apache.hadoop.yarn.api.records.ExecutionType;
 import org.apache.hadoop.yarn.api.records.ExecutionTypeRequest;
 import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
 import org.apache.hadoop.yarn.api.records.NodeId;
-import org.apache.hadoop.yarn.api.records.NodeReport;
 import org.apache.hadoop.yarn.api.records.Priority;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.ResourceSizing;
 import org.apache.hadoop.yarn.api.records.SchedulingRequest;
-import org.apache.hadoop.yarn.api.records.UpdatedContainer;
 import org.apache.hadoop.yarn.client.api.AMRMClient.ContainerRequest;
 import org.apache.hadoop.yarn.client.api.async.AMRMClientAsync;
 import org.apache.hadoop.yarn.client.api.async.NMClientAsync;
@@ -153,7 +152,11 @@ public final class ReplacingAppMaster {
         List.of(ignoreTerm + "exec bash worker.sh 1>>" + log + "/stdout 2>>" + log + "/stderr"), null, null, null);
   }
 
-  private final class RMCallbacks extends AMRMClientAsync.AbstractCallbackHandler {
+  private final class RMCallbacks extends ReportingRMCallbacks {
+    RMCallbacks() {
+      super(report, attemptId);
+    }
+
     @Override
     public void onContainersAllocated(List<Container> containers) {
       for (Container container : containers) {
@@ -174,31 +177,6 @@ public final class ReplacingAppMaster {
         report.appendAmLine(attemptId, "completed " + status.getContainerId() + " exit=" + status.getExitStatus()
             + " diagnostics=" + status.getDiagnostics().replace('\n', ' '));
       }
-    }
-
-    @Override
-    public void onContainersUpdated(List<UpdatedContainer> containers) {
-    }
-
-    @Override
-    public void onShutdownRequest() {
-      report.appendAmLine(attemptId, "shutdown-requested");
-      System.exit(1);
-    }
-
-    @Override
-    public void onNodesUpdated(List<NodeReport> updatedNodes) {
-    }
-
-    @Override
-    public float getProgress() {
-      return 0.5f;
-    }
-
-    @Override
-    public void onError(Throwable e) {
-      report.appendAmLine(attemptId, "error " + e);
-      System.exit(2);
     }
   }
 }
