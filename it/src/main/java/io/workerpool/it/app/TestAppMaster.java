@@ -64,7 +64,6 @@ public final class TestAppMaster {
         null, null, null);
   }
 
-
   public static void main(String[] args) throws Exception {
     new TestAppMaster(System.getenv()).run();
   }

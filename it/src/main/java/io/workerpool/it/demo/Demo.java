@@ -6,7 +6,7 @@ import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
 import io.workerpool.it.app.WorkerReport;
 import io.workerpool.it.cluster.TestCluster;
-import io.workerpool.it.cluster.WorkerPoolSettings;
+import io.workerpool.it.cluster.UpdateFixture;
 import io.workerpool.proto.PhaseTime;
 import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
@@ -50,13 +50,11 @@ public final class Demo implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     out.printf("Starting a MiniYARNCluster (1 RM, 2 NMs) with the Worker Pool on...%n");
-    try (TestCluster cluster = WorkerPoolSettings.apply(TestCluster.builder("demo").nodeManagers(2)
-        .nodeMemoryMb(Math.max(4096, workers * 128 + 1024)), 20_000, true).start();
-        WorkerPoolClient client = new WorkerPoolClient()) {
-      client.init(cluster.config());
-      client.start();
-      TestApplication app = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(),
-          cluster.confDir(), (long) imageMb << 20);
+    try (UpdateFixture fixture = UpdateFixture.start(TestCluster.builder("demo").nodeManagers(2)
+        .nodeMemoryMb(Math.max(4096, workers * 128 + 1024)), 20_000, (long) imageMb << 20)) {
+      TestCluster cluster = fixture.cluster();
+      TestApplication app = fixture.app();
+      WorkerPoolClient client = fixture.client();
       ReportDir report = cluster.report();
 
       ApplicationId appId = app.submit(cluster.client(), "1", workers, 128, SubmitOptions.defaults("demo"));

@@ -12,7 +12,7 @@ import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
 import io.workerpool.it.app.WorkerReport;
 import io.workerpool.it.cluster.TestCluster;
-import io.workerpool.it.cluster.WorkerPoolSettings;
+import io.workerpool.it.cluster.UpdateFixture;
 import io.workerpool.proto.PhaseTime;
 import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
@@ -52,27 +52,23 @@ import org.junit.jupiter.api.Test;
 class InPlaceUpdateTest {
   /** What the changed version.txt may cost to localize: far below the 64 MiB image. */
   private static final long CHANGED_FILES_BYTES = 1024;
+  private static UpdateFixture fixture;
   private static TestCluster cluster;
   private static TestApplication app;
   private static WorkerPoolClient client;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    cluster = WorkerPoolSettings.apply(TestCluster.builder("in-place-update").nodeManagers(2), 15_000, true)
-        .start();
-    app = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(), 64L << 20);
-    client = new WorkerPoolClient();
-    client.init(cluster.config());
-    client.start();
+    fixture = UpdateFixture.start(TestCluster.builder("in-place-update").nodeManagers(2), 15_000, 64L << 20);
+    cluster = fixture.cluster();
+    app = fixture.app();
+    client = fixture.client();
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
-    if (client != null) {
-      client.stop();
-    }
-    if (cluster != null) {
-      cluster.close();
+    if (fixture != null) {
+      fixture.close();
     }
   }
 

@@ -20,7 +20,7 @@ import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
 import io.workerpool.it.app.WorkerReport;
 import io.workerpool.it.cluster.TestCluster;
-import io.workerpool.it.cluster.WorkerPoolSettings;
+import io.workerpool.it.cluster.UpdateFixture;
 import io.workerpool.proto.UpdateApplicationRequest;
 import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
@@ -61,6 +61,7 @@ class UpdateScenariosTest {
   private static final int WORKER_MB = 128;
   private static final String OWNER = currentUser();
 
+  private static UpdateFixture fixture;
   private static TestCluster cluster;
   private static TestApplication app;
   private static WorkerPoolClient client;
@@ -72,20 +73,16 @@ class UpdateScenariosTest {
         .set("yarn.admin.acl", OWNER)
         .set("yarn.scheduler.capacity.root.acl_administer_queue", " ")
         .set("yarn.scheduler.capacity.root.default.acl_administer_queue", " ");
-    cluster = WorkerPoolSettings.apply(builder, CLAIM_TIMEOUT_MS, true).start();
-    app = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(), 64L << 20);
-    client = new WorkerPoolClient();
-    client.init(cluster.config());
-    client.start();
+    fixture = UpdateFixture.start(builder, CLAIM_TIMEOUT_MS, 64L << 20);
+    cluster = fixture.cluster();
+    app = fixture.app();
+    client = fixture.client();
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
-    if (client != null) {
-      client.stop();
-    }
-    if (cluster != null) {
-      cluster.close();
+    if (fixture != null) {
+      fixture.close();
     }
   }
 
