@@ -13,6 +13,7 @@ trap 'stamp; echo "stop $ms" >&8; exit 0' TERM
 
 stamp
 echo "start version=$WP_VERSION file_version=$file_version container=$CONTAINER_ID node=$NM_HOST:$NM_PORT pid=$$ ts=$ms counters=$LOCALIZATION_COUNTERS" >&8
+[[ -n "${WP_WORKER_EXIT_AT_START:-}" ]] && exit "$WP_WORKER_EXIT_AT_START"
 while [[ -e "$lease" ]]; do
   stamp
   echo "hb $ms" >&8

@@ -13,6 +13,10 @@ public final class WorkerPoolConfigKeys {
   public static final String CLAIM_TIMEOUT_MS = PREFIX + "claim-timeout-ms";
   public static final long DEFAULT_CLAIM_TIMEOUT_MS = 60_000;
 
+  /** A new container that ends this soon after it replaced the old one is recorded as EXITED_EARLY. */
+  public static final String EARLY_EXIT_WINDOW_MS = PREFIX + "early-exit-window-ms";
+  public static final long DEFAULT_EARLY_EXIT_WINDOW_MS = 30_000;
+
   /** Largest update request accepted, in bytes (the AM launch context with its tokens). */
   public static final String MAX_REQUEST_BYTES = PREFIX + "max-request-bytes";
   public static final int DEFAULT_MAX_REQUEST_BYTES = 4 << 20;

@@ -20,6 +20,9 @@ public class WorkerPoolMetrics implements UpdateManager.UpdateListener {
   @Metric("Worker containers pooled") MutableCounterLong containersPooled;
   @Metric("Pooled containers converted into containers of the new attempt") MutableCounterLong containersConverted;
   @Metric("Pooled containers released unclaimed") MutableCounterLong containersReleased;
+  @Metric("New containers that ended before taking the old one's place") MutableCounterLong swapsFailed;
+  @Metric("New containers that ended within the early-exit window after replacing the old one")
+  MutableCounterLong newContainersExitedEarly;
   @Metric("Time to convert one container, in microseconds") MutableRate conversionMicros;
 
   static WorkerPoolMetrics register() {
@@ -58,5 +61,15 @@ public class WorkerPoolMetrics implements UpdateManager.UpdateListener {
   @Override
   public void released(int containers) {
     containersReleased.incr(containers);
+  }
+
+  @Override
+  public void swapFailed() {
+    swapsFailed.incr();
+  }
+
+  @Override
+  public void exitedEarly() {
+    newContainersExitedEarly.incr();
   }
 }

@@ -7,6 +7,7 @@ import io.workerpool.protocol.WorkerPoolConfigKeys;
 import io.workerpool.rm.grpc.WorkerPoolGrpcService;
 import io.workerpool.rm.update.ResourceManagerDriver;
 import io.workerpool.rm.update.UpdateManager;
+import io.workerpool.rm.update.UpdateSettings;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,15 +41,16 @@ public final class WorkerPoolService extends AbstractService {
     address = conf.getSocketAddr(WorkerPoolConfigKeys.ADDRESS, WorkerPoolConfigKeys.DEFAULT_ADDRESS,
         WorkerPoolConfigKeys.DEFAULT_PORT);
     maxRequestBytes = conf.getInt(WorkerPoolConfigKeys.MAX_REQUEST_BYTES, WorkerPoolConfigKeys.DEFAULT_MAX_REQUEST_BYTES);
-    long claimTimeoutMs = conf.getLong(WorkerPoolConfigKeys.CLAIM_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_CLAIM_TIMEOUT_MS);
-    int history = conf.getInt(WorkerPoolConfigKeys.HISTORY_SIZE, WorkerPoolConfigKeys.DEFAULT_HISTORY_SIZE);
+    UpdateSettings settings = new UpdateSettings(
+        conf.getLong(WorkerPoolConfigKeys.CLAIM_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_CLAIM_TIMEOUT_MS),
+        conf.getLong(WorkerPoolConfigKeys.EARLY_EXIT_WINDOW_MS, WorkerPoolConfigKeys.DEFAULT_EARLY_EXIT_WINDOW_MS),
+        conf.getInt(WorkerPoolConfigKeys.HISTORY_SIZE, WorkerPoolConfigKeys.DEFAULT_HISTORY_SIZE));
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "WorkerPool deadlines");
       thread.setDaemon(true);
       return thread;
     });
-    updates = new UpdateManager(driver, WorkerPoolMetrics.register(), System::currentTimeMillis, claimTimeoutMs,
-        history, timer);
+    updates = new UpdateManager(driver, WorkerPoolMetrics.register(), System::currentTimeMillis, settings, timer);
     super.serviceInit(conf);
   }
 

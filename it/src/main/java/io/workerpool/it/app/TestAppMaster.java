@@ -33,6 +33,8 @@ public final class TestAppMaster {
   public static final String ENV_VERSION = "WP_VERSION";
   public static final String ENV_WORKERS = "WP_WORKERS";
   public static final String ENV_WORKER_MB = "WP_WORKER_MB";
+  /** When set, workers exit with this code right after they start. */
+  public static final String ENV_EXIT_AT_START = "WP_WORKER_EXIT_AT_START";
   static final Priority WORKER_PRIORITY = Priority.newInstance(1);
 
   private final ReportDir report;
@@ -59,9 +61,18 @@ public final class TestAppMaster {
     String log = ApplicationConstants.LOG_DIR_EXPANSION_VAR;
     return ContainerLaunchContext.newInstance(
         new HashMap<>(WorkerResources.decode(env.get(WorkerResources.ENV))),
-        new HashMap<>(Map.of(ENV_VERSION, env.get(ENV_VERSION), ReportDir.ENV, env.get(ReportDir.ENV))),
+        workerEnvironment(),
         new ArrayList<>(List.of("exec bash worker.sh 1>>" + log + "/stdout 2>>" + log + "/stderr")),
         null, null, null);
+  }
+
+  private Map<String, String> workerEnvironment() {
+    Map<String, String> workerEnv = new HashMap<>(Map.of(ENV_VERSION, env.get(ENV_VERSION),
+        ReportDir.ENV, env.get(ReportDir.ENV)));
+    if (env.containsKey(ENV_EXIT_AT_START)) {
+      workerEnv.put(ENV_EXIT_AT_START, env.get(ENV_EXIT_AT_START));
+    }
+    return workerEnv;
   }
 
   public static void main(String[] args) throws Exception {

@@ -60,11 +60,30 @@ public final class TestApplication {
     return report;
   }
 
+  /** What goes wrong with the workers of a version, to test how failures are handled. */
+  public enum WorkerFault {
+    NONE,
+    /** The workers' version.txt resource names a file that does not exist: they fail to localize. */
+    FILES_MISSING,
+    /** The workers exit with code 3 right after they start. */
+    EXIT_AT_START
+  }
+
   public ContainerLaunchContext amLaunchContext(String version, int workers, int workerMb) throws IOException {
+    return amLaunchContext(version, workers, workerMb, WorkerFault.NONE);
+  }
+
+  public ContainerLaunchContext amLaunchContext(String version, int workers, int workerMb, WorkerFault fault)
+      throws IOException {
     Map<String, LocalResource> workerResources = new LinkedHashMap<>();
     workerResources.put(IMAGE, localResource(stagingDir.resolve(IMAGE)));
     workerResources.put("worker.sh", localResource(stagingDir.resolve("worker.sh")));
-    workerResources.put("version.txt", localResource(versionFile(version)));
+    LocalResource versionFile = localResource(versionFile(version));
+    if (fault == WorkerFault.FILES_MISSING) {
+      versionFile.setResource(URL.fromPath(new org.apache.hadoop.fs.Path(
+          stagingDir.resolve("missing-" + version + ".txt").toUri())));
+    }
+    workerResources.put("version.txt", versionFile);
 
     Map<String, String> env = new LinkedHashMap<>();
     env.put(TestAppMaster.ENV_VERSION, version);
@@ -72,11 +91,14 @@ public final class TestApplication {
     env.put(TestAppMaster.ENV_WORKER_MB, Integer.toString(workerMb));
     env.put(ReportDir.ENV, report.root().toAbsolutePath().toString());
     env.put(WorkerResources.ENV, WorkerResources.encode(workerResources));
+    if (fault == WorkerFault.EXIT_AT_START) {
+      env.put(TestAppMaster.ENV_EXIT_AT_START, "3");
+    }
 
     String log = ApplicationConstants.LOG_DIR_EXPANSION_VAR;
     String command = ApplicationConstants.Environment.JAVA_HOME.$$() + "/bin/java -Xmx192m -cp " + amClasspath
         + " " + TestAppMaster.class.getName() + " 1>" + log + "/stdout 2>" + log + "/stderr";
-    return ContainerLaunchContext.newInstance(Map.of("version.txt", workerResources.get("version.txt")), env,
+    return ContainerLaunchContext.newInstance(Map.of("version.txt", localResource(versionFile(version))), env,
         List.of(command), null, null, null);
   }
 

@@ -18,6 +18,7 @@ import io.workerpool.client.WorkerPoolClient;
 import io.workerpool.client.WorkerPoolException;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
+import io.workerpool.it.app.TestApplication.WorkerFault;
 import io.workerpool.it.app.WorkerReport;
 import io.workerpool.it.cluster.TestCluster;
 import io.workerpool.it.cluster.UpdateFixture;
@@ -244,6 +245,56 @@ class UpdateScenariosTest {
     assertTrue(finished.getMessage().contains("only a RUNNING application can be updated"),
         finished.getMessage());
     assertEquals(2, before.size());
+  }
+
+  @Test
+  void newWorkersWhoseFilesFailToLocalizeLeaveTheOldWorkersRunning() throws Exception {
+    ApplicationId appId = app.submit(cluster.client(), "1", 2, WORKER_MB, SubmitOptions.defaults("cannot-localize"));
+    List<WorkerReport> old = awaitRunning(cluster.report(), attempt(appId, 1), 2);
+
+    var handle = client.updateApplication(appId, app.amLaunchContext("2", 2, WORKER_MB, WorkerFault.FILES_MISSING));
+    // The NM's localizer thread dies with an InterruptedException after a failed download (Hadoop noise).
+    UpdateStatus failing = await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(60)).until(handle::status,
+        s -> s.getWorkersList().stream().filter(w -> w.getFailedSwapsCount() > 0).count() == 2);
+    long failuresSeenAt = System.currentTimeMillis();
+
+    for (WorkerRecord worker : failing.getWorkersList()) {
+      assertTrue(worker.getFailedSwaps(0).contains("missing-2.txt"), "the node's localization error is in the"
+          + " record: " + worker);
+    }
+    await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      for (WorkerReport worker : cluster.report().running(attempt(appId, 1))) {
+        assertTrue(worker.lastHeartbeatMs() > failuresSeenAt, "old worker still beats: " + worker);
+      }
+    });
+    for (WorkerReport worker : old) {
+      assertTrue(ProcessHandle.of(worker.pid()).map(ProcessHandle::isAlive).orElse(false),
+          "old worker process " + worker.pid() + " of " + worker.containerId() + " is alive");
+    }
+    assertEquals(2, cluster.report().running(attempt(appId, 1)).size());
+
+    UpdateStatus ended = handle.await(Duration.ofSeconds(60));
+    assertEquals(UpdatePhase.SUCCEEDED, ended.getPhase(), ended.toString());
+    assertTrue(ended.getWorkersList().stream().allMatch(w -> w.getState() == WorkerState.RELEASED
+        || w.getState() == WorkerState.SWAP_FAILED), "no new worker took an old one's place: " + ended);
+    app.stopAttempt(attempt(appId, 2).toString());
+  }
+
+  @Test
+  void newWorkersThatExitAtOnceAreReportedInTheUpdateRecord() throws Exception {
+    ApplicationId appId = app.submit(cluster.client(), "1", 2, WORKER_MB, SubmitOptions.defaults("exit-at-once"));
+    awaitRunning(cluster.report(), attempt(appId, 1), 2);
+
+    var handle = client.updateApplication(appId, app.amLaunchContext("2", 2, WORKER_MB, WorkerFault.EXIT_AT_START));
+    UpdateStatus status = await().atMost(Duration.ofSeconds(60)).until(handle::status,
+        s -> s.getWorkersList().stream().filter(w -> w.getState() == WorkerState.EXITED_EARLY).count() == 2);
+
+    for (WorkerRecord worker : status.getWorkersList()) {
+      assertTrue(worker.getReason().contains("after it replaced the old one (exit 3"), worker.toString());
+      await().atMost(Duration.ofSeconds(10)).until(() -> cluster.report().amLines(attempt(appId, 2).toString())
+          .stream().anyMatch(l -> l.startsWith("completed " + worker.getNewContainerId() + " exit=3")));
+    }
+    app.stopAttempt(attempt(appId, 2).toString());
   }
 
   private static UpdateStatus update(ApplicationId appId, String version, int workers) throws Exception {

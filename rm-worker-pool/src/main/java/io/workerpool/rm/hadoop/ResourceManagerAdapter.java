@@ -1,5 +1,6 @@
 package io.workerpool.rm.hadoop;
 
+import io.workerpool.rm.pool.PooledWorker;
 import io.workerpool.rm.update.Caller;
 import io.workerpool.rm.update.ResourceManagerDriver;
 import io.workerpool.rm.update.UpdateRefusedException;
@@ -36,10 +37,12 @@ import org.apache.hadoop.yarn.server.resourcemanager.scheduler.SchedulerUtils;
 final class ResourceManagerAdapter implements ResourceManagerDriver {
   private final WorkerPoolScheduler scheduler;
   private final MaxAttemptsOverride maxAttempts;
+  private final ContainerTakeBack takeBack;
 
   ResourceManagerAdapter(WorkerPoolScheduler scheduler, MaxAttemptsOverride maxAttempts) {
     this.scheduler = scheduler;
     this.maxAttempts = maxAttempts;
+    this.takeBack = new ContainerTakeBack(scheduler);
   }
 
   private RMContext rm() {
@@ -191,6 +194,11 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
       }
       return null;
     });
+  }
+
+  @Override
+  public boolean takeBack(PooledWorker worker) {
+    return takeBack.takeBack(worker);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.workerpool.rm.update;
 
+import io.workerpool.rm.pool.PooledWorker;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -43,6 +44,14 @@ public interface ResourceManagerDriver {
 
   /** Releases a pooled container: the RM stops it and its resources return to the cluster. */
   void release(ContainerId containerId, String diagnostic);
+
+  /**
+   * Puts a container the RM let go of when it was converted back under the application, as it
+   * still runs on its node (its replacement never started).
+   *
+   * @return false when it cannot be taken back (the application or node is gone, or the node is full)
+   */
+  boolean takeBack(PooledWorker worker);
 
   /** Tells a node to stop a container the RM no longer tracks. */
   void stopOnNode(NodeId nodeId, ContainerId containerId);

@@ -113,6 +113,14 @@ public final class Update {
         .setReason(note));
   }
 
+  /** The new container failed before it took the old one's place; the old one runs on and is pooled again. */
+  public void workerBackInPool(ContainerId old, String failure) {
+    changeWorker(old, failure + "; " + old + " keeps running and is back in the pool", w -> w
+        .setState(WorkerState.POOLED)
+        .clearNewContainerId()
+        .addFailedSwaps(failure));
+  }
+
   public void workerEnded(ContainerId old, WorkerState state, String reason) {
     changeWorker(old, state.name().toLowerCase() + " " + old + ": " + reason, w -> w
         .setState(state)

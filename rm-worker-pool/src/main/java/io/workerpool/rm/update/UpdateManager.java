@@ -46,6 +46,7 @@ public final class UpdateManager {
   private final UpdateListener listener;
   private final LongSupplier clock;
   private final long claimTimeoutMs;
+  private final long earlyExitWindowMs;
   private final int historySize;
   private final ScheduledExecutorService timer;
 
@@ -55,6 +56,7 @@ public final class UpdateManager {
   private final Map<ApplicationId, Active> active = new HashMap<>();
   private final Map<ContainerId, Swap> swapsByOld = new HashMap<>();
   private final Map<ContainerId, Swap> swapsByNew = new HashMap<>();
+  private final Map<ContainerId, Replaced> recentlyReplaced = new LinkedHashMap<>();
 
   /** Counts what happens, for metrics. */
   public interface UpdateListener {
@@ -67,6 +69,12 @@ public final class UpdateManager {
     void converted(long micros);
 
     void released(int containers);
+
+    /** A new container ended before it took the old one's place. */
+    void swapFailed();
+
+    /** A new container ended within the early-exit window after it took the old one's place. */
+    void exitedEarly();
   }
 
   private static final class Active {
@@ -83,16 +91,23 @@ public final class UpdateManager {
     }
   }
 
-  private record Swap(Update update, ContainerId oldId, ContainerId newId, NodeId nodeId) {
+  private record Swap(Update update, PooledWorker worker, ContainerId newId) {
+    ContainerId oldId() {
+      return worker.containerId();
+    }
+  }
+
+  private record Replaced(Swap swap, long atMs) {
   }
 
   public UpdateManager(ResourceManagerDriver driver, UpdateListener listener, LongSupplier clock,
-      long claimTimeoutMs, int historySize, ScheduledExecutorService timer) {
+      UpdateSettings settings, ScheduledExecutorService timer) {
     this.driver = driver;
     this.listener = listener;
     this.clock = clock;
-    this.claimTimeoutMs = claimTimeoutMs;
-    this.historySize = historySize;
+    this.claimTimeoutMs = settings.claimTimeoutMs();
+    this.earlyExitWindowMs = settings.earlyExitWindowMs();
+    this.historySize = settings.historySize();
     this.timer = timer;
   }
 
@@ -239,7 +254,7 @@ public final class UpdateManager {
   public synchronized void converted(PoolMatch match, ContainerId newId, long micros) {
     Update update = updateOf(match.worker().containerId());
     update.workerConverted(match.worker().containerId(), newId);
-    Swap swap = new Swap(update, match.worker().containerId(), newId, match.worker().nodeId());
+    Swap swap = new Swap(update, match.worker(), newId);
     swapsByOld.put(swap.oldId(), swap);
     swapsByNew.put(swap.newId(), swap);
     listener.converted(micros);
@@ -255,33 +270,96 @@ public final class UpdateManager {
   }
 
   /** The ResourceManager saw a container complete (from the NM, the AM or itself). */
-  public synchronized void containerCompleted(ContainerId id, int exitStatus, String diagnostics) {
-    Swap replaced = swapsByOld.remove(id);
-    if (replaced != null) {
-      // The new container is still alive, and the node launches it once the old one is gone:
-      // whatever ended the old one, the new one has taken its place. The node's own status (-120)
-      // may never arrive: an NM drops a container the RM has already acknowledged, and the RM
-      // then reports it lost (ABORTED, "running but not reported").
-      swapsByNew.remove(replaced.newId());
-      replaced.update().workerReplaced(id, exitStatus == ReplacementContract.REPLACED_EXIT_STATUS ? ""
-          : "the old container ended with exit " + exitStatus + " (" + diagnostics.strip() + ")");
-      finishIfDone(active.get(id.getApplicationAttemptId().getApplicationId()));
-      return;
+  public void containerCompleted(ContainerId id, int exitStatus, String diagnostics) {
+    String how = "exit " + exitStatus + (diagnostics.isBlank() ? "" : ": " + diagnostics.strip());
+    Swap failed;
+    synchronized (this) {
+      Swap replaced = swapsByOld.remove(id);
+      if (replaced != null) {
+        // The new container is still alive, and the node launches it once the old one is gone:
+        // whatever ended the old one, the new one has taken its place. The node's own status (-120)
+        // may never arrive: an NM drops a container the RM has already acknowledged, and the RM
+        // then reports it lost (ABORTED, "running but not reported").
+        swapsByNew.remove(replaced.newId());
+        recentlyReplaced.put(replaced.newId(), new Replaced(replaced, clock.getAsLong()));
+        replaced.update().workerReplaced(id, exitStatus == ReplacementContract.REPLACED_EXIT_STATUS ? ""
+            : "the old container ended with " + how);
+        finishIfDone(active.get(id.getApplicationAttemptId().getApplicationId()));
+        return;
+      }
+      if (endedEarly(id, how)) {
+        return;
+      }
+      failed = swapsByNew.remove(id);
+      if (failed == null) {
+        Active a = active.get(id.getApplicationAttemptId().getApplicationId());
+        if (a != null && a.pool.removeIf(w -> w.containerId().equals(id))) {
+          a.update.workerEnded(id, WorkerState.LOST, "ended while pooled: " + how);
+          finishIfDone(a);
+        }
+        return;
+      }
+      swapsByOld.remove(failed.oldId());
     }
-    Swap orphaned = swapsByNew.remove(id);
-    if (orphaned != null) {
-      swapsByOld.remove(orphaned.oldId());
-      driver.stopOnNode(orphaned.nodeId(), orphaned.oldId());
-      orphaned.update().workerEnded(orphaned.oldId(), WorkerState.SWAP_FAILED, "new container " + id
-          + " ended before it replaced the old one (exit " + exitStatus + ": " + diagnostics
-          + "); the old container is stopped so that nothing runs unaccounted");
-      finishIfDone(active.get(id.getApplicationAttemptId().getApplicationId()));
-      return;
+    swapFailed(failed, "new container " + id + " ended before it took the old one's place (" + how + ")");
+  }
+
+  /** Records a new container that ended soon after it replaced the old one; forgets older replacements. */
+  private boolean endedEarly(ContainerId newId, String how) {
+    long now = clock.getAsLong();
+    // Insertion order is replacement order: the expired ones are at the head.
+    for (Iterator<Replaced> it = recentlyReplaced.values().iterator(); it.hasNext(); ) {
+      if (now - it.next().atMs() <= earlyExitWindowMs) {
+        break;
+      }
+      it.remove();
     }
-    Active a = active.get(id.getApplicationAttemptId().getApplicationId());
-    if (a != null && a.pool.removeIf(w -> w.containerId().equals(id))) {
-      a.update.workerEnded(id, WorkerState.LOST, "ended while pooled: exit " + exitStatus + " " + diagnostics);
-      finishIfDone(a);
+    Replaced replaced = recentlyReplaced.remove(newId);
+    if (replaced == null) {
+      return false;
+    }
+    replaced.swap().update().workerEnded(replaced.swap().oldId(), WorkerState.EXITED_EARLY, "new container " + newId
+        + " ended " + (now - replaced.atMs()) + " ms after it replaced the old one (" + how + ")");
+    listener.exitedEarly();
+    return true;
+  }
+
+  /**
+   * The new container never took the old one's place, so the node has not stopped the old one:
+   * the RM takes it back and it returns to the pool, where the new attempt's next ask (stock AMs
+   * ask again for a container that failed) can claim it again until the claim deadline. When the
+   * update is over, or the RM cannot take it back, the old container is stopped instead, so that
+   * nothing runs unaccounted.
+   */
+  private void swapFailed(Swap swap, String reason) {
+    listener.swapFailed();
+    ApplicationId appId = swap.oldId().getApplicationAttemptId().getApplicationId();
+    synchronized (this) {
+      Active a = active.get(appId);
+      if (a == null || a.update != swap.update()) {
+        swap.update().workerEnded(swap.oldId(), WorkerState.SWAP_FAILED, reason
+            + "; the update is over, so the old container is stopped");
+        driver.stopOnNode(swap.worker().nodeId(), swap.oldId());
+        return;
+      }
+    }
+    boolean takenBack = driver.takeBack(swap.worker());
+    synchronized (this) {
+      Active a = active.get(appId);
+      if (takenBack && a != null && a.update == swap.update()) {
+        a.pool.add(swap.worker());
+        swap.update().workerBackInPool(swap.oldId(), reason);
+        return;
+      }
+    }
+    if (takenBack) {
+      driver.release(swap.oldId(), "Released by the Worker Pool: " + reason + "; the update ended meanwhile");
+    } else {
+      driver.stopOnNode(swap.worker().nodeId(), swap.oldId());
+    }
+    swap.update().workerEnded(swap.oldId(), WorkerState.SWAP_FAILED, reason + "; the old container is stopped");
+    synchronized (this) {
+      finishIfDone(active.get(appId));
     }
   }
 

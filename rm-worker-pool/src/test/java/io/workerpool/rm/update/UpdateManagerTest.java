@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -38,6 +39,7 @@ class UpdateManagerTest {
   private static final Caller ALICE = new Caller("alice", "10.0.0.1");
 
   private final RecordingDriver driver = new RecordingDriver();
+  private final AtomicLong clock = new AtomicLong(1_000_000);
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
   @AfterEach
@@ -46,7 +48,7 @@ class UpdateManagerTest {
   }
 
   private UpdateManager manager(long claimTimeoutMs) {
-    return new UpdateManager(driver, new NoMetrics(), System::currentTimeMillis, claimTimeoutMs, 10, timer);
+    return new UpdateManager(driver, new NoMetrics(), clock::get, new UpdateSettings(claimTimeoutMs, 30_000, 10), timer);
   }
 
   private static PooledWorker worker(int id, String host) {
@@ -93,8 +95,39 @@ class UpdateManagerTest {
   }
 
   @Test
-  void aNewContainerThatEndsFirstStopsTheOldOneSoNothingRunsUnaccounted() throws Exception {
+  void aNewContainerThatNeverStartedGivesTheOldOneBackToThePoolForTheNextAsk() throws Exception {
     UpdateManager updates = manager(60_000);
+    PoolMatch match = startAndClaim(updates, List.of(worker(2, "a")), 1).get(0);
+    ContainerId c1 = match.worker().containerId();
+    updates.converted(match, ContainerId.newContainerId(ATTEMPT_2, 2), 5);
+
+    updates.containerCompleted(ContainerId.newContainerId(ATTEMPT_2, 2), -1000, "localization failed");
+
+    assertEquals(List.of(c1), driver.takenBack);
+    assertTrue(driver.stopped.isEmpty() && driver.released.isEmpty(), "the old container runs on");
+    WorkerRecord record = updates.latest(APP).snapshot().getWorkers(0);
+    assertEquals(WorkerState.POOLED, record.getState());
+    assertTrue(record.getFailedSwaps(0).contains("localization failed"), record.toString());
+    assertEquals(UpdatePhase.CONVERTING, updates.latest(APP).phase());
+
+    // The AM asks again for the container that failed: the same old worker answers it.
+    List<PoolMatch> again = updates.claim(ATTEMPT_2, List.of(ask(1)));
+    assertEquals(c1, again.get(0).worker().containerId());
+    ContainerId c5 = ContainerId.newContainerId(ATTEMPT_2, 5);
+    updates.converted(again.get(0), c5, 5);
+    updates.containerCompleted(c1, ReplacementContract.REPLACED_EXIT_STATUS, "");
+
+    record = updates.latest(APP).snapshot().getWorkers(0);
+    assertEquals(WorkerState.REPLACED, record.getState());
+    assertEquals(c5.toString(), record.getNewContainerId());
+    assertEquals(1, record.getFailedSwapsCount());
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
+  void anOldContainerTheRmCannotTakeBackIsStoppedSoNothingRunsUnaccounted() throws Exception {
+    UpdateManager updates = manager(60_000);
+    driver.refuseTakeBack = true;
     PoolMatch match = startAndClaim(updates, List.of(worker(2, "a")), 1).get(0);
     ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
     updates.converted(match, c3, 5);
@@ -106,6 +139,30 @@ class UpdateManagerTest {
     assertEquals(WorkerState.SWAP_FAILED, record.getState());
     assertTrue(record.getReason().contains("localization failed"), record.getReason());
     assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
+  void aNewContainerThatEndsSoonAfterReplacingIsRecordedButNotLater() throws Exception {
+    UpdateManager updates = manager(60_000);
+    List<PoolMatch> claimed = startAndClaim(updates, List.of(worker(2, "a"), worker(3, "b")), 2);
+    ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
+    ContainerId c4 = ContainerId.newContainerId(ATTEMPT_2, 3);
+    updates.converted(claimed.get(0), c3, 5);
+    updates.converted(claimed.get(1), c4, 5);
+    updates.containerCompleted(claimed.get(0).worker().containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
+    updates.containerCompleted(claimed.get(1).worker().containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
+
+    clock.addAndGet(1_200);
+    updates.containerCompleted(c3, 3, "Container exited with a non-zero exit code 3.");
+    clock.addAndGet(30_000);
+    updates.containerCompleted(c4, 0, "");
+
+    List<WorkerRecord> records = updates.latest(APP).snapshot().getWorkersList();
+    assertEquals(WorkerState.EXITED_EARLY, records.get(0).getState());
+    assertTrue(records.get(0).getReason().contains("ended 1200 ms after it replaced the old one (exit 3"),
+        records.get(0).getReason());
+    assertEquals(WorkerState.REPLACED, records.get(1).getState(), "ended after the early-exit window");
+    assertTrue(driver.takenBack.isEmpty() && driver.stopped.isEmpty());
   }
 
   @Test
@@ -177,8 +234,10 @@ class UpdateManagerTest {
     final List<ApplicationAttemptId> endedAttempts = new ArrayList<>();
     final List<ContainerId> released = new ArrayList<>();
     final List<ContainerId> stopped = new ArrayList<>();
+    final List<ContainerId> takenBack = new ArrayList<>();
     int restored;
     boolean refuseEnd;
+    boolean refuseTakeBack;
 
     @Override
     public Caller authenticate(String user, String delegationToken, String remoteAddress) {
@@ -215,6 +274,14 @@ class UpdateManagerTest {
     }
 
     @Override
+    public synchronized boolean takeBack(PooledWorker worker) {
+      if (!refuseTakeBack) {
+        takenBack.add(worker.containerId());
+      }
+      return !refuseTakeBack;
+    }
+
+    @Override
     public synchronized void stopOnNode(NodeId nodeId, ContainerId containerId) {
       stopped.add(containerId);
     }
@@ -239,6 +306,14 @@ class UpdateManagerTest {
 
     @Override
     public void released(int containers) {
+    }
+
+    @Override
+    public void swapFailed() {
+    }
+
+    @Override
+    public void exitedEarly() {
     }
   }
 }
