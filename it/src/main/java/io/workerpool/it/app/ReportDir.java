@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -74,6 +75,21 @@ public final class ReportDir {
       lines.add(line.substring(line.indexOf(' ') + 1));
     }
     return lines;
+  }
+
+  /** When the AM of this attempt first reported a line starting with {@code prefix}. */
+  public Optional<Long> amLineTime(String attemptId, String prefix) throws IOException {
+    Path log = amLog(attemptId);
+    if (!Files.exists(log)) {
+      return Optional.empty();
+    }
+    for (String line : Files.readAllLines(log)) {
+      int space = line.indexOf(' ');
+      if (line.startsWith(prefix, space + 1)) {
+        return Optional.of(Long.parseLong(line.substring(0, space)));
+      }
+    }
+    return Optional.empty();
   }
 
   /** Workers of one attempt that run: they have heartbeated at least twice and not stopped. */

@@ -16,6 +16,7 @@ public record WorkerReport(
     long firstHeartbeatMs,
     long lastHeartbeatMs,
     int heartbeats,
+    long longestPauseMs,
     boolean stopped,
     String localizationCounters) {
 
@@ -26,6 +27,11 @@ public record WorkerReport(
 
   public long bytesCached() {
     return Long.parseLong(localizationCounters.split(",")[1]);
+  }
+
+  /** How long the NodeManager spent localizing this container's files. */
+  public long localizationMillis() {
+    return Long.parseLong(localizationCounters.split(",")[4]);
   }
 
   static Optional<WorkerReport> parse(List<String> lines) {
@@ -40,11 +46,13 @@ public record WorkerReport(
     long first = -1;
     long last = -1;
     int beats = 0;
+    long longestPause = 0;
     boolean stopped = false;
     for (String line : lines) {
       if (line.startsWith("hb ")) {
         long at = Long.parseLong(line.substring(3).trim());
         first = first < 0 ? at : first;
+        longestPause = beats == 0 ? 0 : Math.max(longestPause, at - last);
         last = at;
         beats++;
       } else if (line.startsWith("stop ") || line.startsWith("lease-gone ")) {
@@ -53,6 +61,6 @@ public record WorkerReport(
     }
     return Optional.of(new WorkerReport(start.get("container"), start.get("version"), start.get("file_version"),
         start.get("node"), Long.parseLong(start.get("pid")), Long.parseLong(start.get("ts")), first, last, beats,
-        stopped, start.getOrDefault("counters", "")));
+        longestPause, stopped, start.getOrDefault("counters", "")));
   }
 }

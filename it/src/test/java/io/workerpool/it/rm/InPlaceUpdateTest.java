@@ -17,7 +17,7 @@ import io.workerpool.proto.PhaseTime;
 import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
-import io.workerpool.it.NodeMetrics;
+import io.workerpool.it.cluster.NodeMetrics;
 import io.workerpool.proto.WorkerState;
 import java.nio.file.Files;
 import java.nio.file.Path;

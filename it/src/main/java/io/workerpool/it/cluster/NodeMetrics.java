@@ -1,4 +1,4 @@
-package io.workerpool.it;
+package io.workerpool.it.cluster;
 
 import java.lang.reflect.Field;
 import org.apache.hadoop.metrics2.lib.MutableCounterLong;

@@ -1,0 +1,206 @@
+package io.workerpool.it.restart;
+
+import io.workerpool.it.app.ReportDir;
+import io.workerpool.it.app.TestApplication;
+import io.workerpool.it.app.TestApplication.SubmitOptions;
+import io.workerpool.it.app.WorkerReport;
+import io.workerpool.it.cluster.NodeMetrics;
+import io.workerpool.it.cluster.UpdateFixture;
+import io.workerpool.proto.UpdateEvent;
+import io.workerpool.proto.UpdatePhase;
+import io.workerpool.proto.UpdateStatus;
+import io.workerpool.proto.WorkerRecord;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+
+/**
+ * Restarts the test application as a new version in the three ways an operator can, and
+ * measures each from the workers' own reports: in place (Worker Pool), kill + resubmit, and
+ * YARN's own work-preserving AM restart (which keeps the workers but cannot change them).
+ */
+public final class Restarts {
+  private static final Duration TIMEOUT = Duration.ofMinutes(3);
+
+  private final UpdateFixture fixture;
+  private final int nodeManagers;
+  private final int workerMb;
+
+  /** The application as it runs now: its attempt and its workers (possibly of an earlier attempt). */
+  public record Running(ApplicationId appId, ApplicationAttemptId attempt, List<WorkerReport> workers) {
+  }
+
+  /** A restart's measurement and what runs after it. */
+  public record Restarted(RestartResult result, Running running) {
+  }
+
+  public Restarts(UpdateFixture fixture, int nodeManagers, int workerMb) {
+    this.fixture = fixture;
+    this.nodeManagers = nodeManagers;
+    this.workerMb = workerMb;
+  }
+
+  /** Submits {@code version} with {@code workers} workers (containers kept across attempts) and waits until they run. */
+  public Running submit(String name, String version, int workers) throws Exception {
+    ApplicationId appId = app().submit(fixture.cluster().client(), version, workers, workerMb,
+        SubmitOptions.defaults(name).keepContainers(true).maxAttempts(4));
+    ApplicationAttemptId attempt = ApplicationAttemptId.newInstance(appId, 1);
+    return new Running(appId, attempt, awaitWorkers(attempt, workers));
+  }
+
+  public Restarted inPlace(Running running, String version, Consumer<UpdateEvent> progress) throws Exception {
+    int workers = running.workers().size();
+    long bytesBefore = downloadedBytes();
+    long start = System.currentTimeMillis();
+    UpdateStatus status = fixture.client().updateApplication(running.appId(),
+        app().amLaunchContext(version, workers, workerMb)).await(TIMEOUT, progress);
+    if (status.getPhase() != UpdatePhase.SUCCEEDED) {
+      throw new IllegalStateException("update ended " + status.getPhase() + ": " + status.getDiagnostics());
+    }
+    ApplicationAttemptId next = ApplicationAttemptId.fromString(status.getNewAttemptId());
+    List<WorkerReport> fresh = awaitWorkers(next, workers);
+    List<WorkerReport> old = reread(running.workers());
+    List<Long> gaps = gaps(status, old, fresh);
+    RestartResult result = new RestartResult(RestartResult.IN_PLACE, workers, downtime(old, fresh), median(gaps),
+        gaps.stream().mapToLong(Long::longValue).max().orElse(-1), downloadedBytes() - bytesBefore, -1,
+        amStarted(next) - start, status);
+    return new Restarted(result, new Running(running.appId(), next, fresh));
+  }
+
+  public Restarted killAndResubmit(Running running, String name, String version) throws Exception {
+    int workers = running.workers().size();
+    long bytesBefore = downloadedBytes();
+    long start = System.currentTimeMillis();
+    fixture.cluster().client().killApplication(running.appId());
+    ApplicationId appId = app().submit(fixture.cluster().client(), version, workers, workerMb,
+        SubmitOptions.defaults(name).keepContainers(true).maxAttempts(4));
+    ApplicationAttemptId attempt = ApplicationAttemptId.newInstance(appId, 1);
+    List<WorkerReport> fresh = awaitWorkers(attempt, workers);
+    List<WorkerReport> old = reread(running.workers());
+    List<Long> bareStarts = new ArrayList<>();
+    for (WorkerReport worker : fresh) {
+      long started = lineTime(attempt, "started " + worker.containerId()).orElseThrow(() -> new IllegalStateException("the AM did not report starting " + worker.containerId()));
+      bareStarts.add(worker.firstHeartbeatMs() - started - worker.localizationMillis());
+    }
+    RestartResult result = new RestartResult(RestartResult.KILL_RESUBMIT, workers, downtime(old, fresh), -1, -1,
+        downloadedBytes() - bytesBefore, median(bareStarts), amStarted(attempt) - start, null);
+    return new Restarted(result, new Running(appId, attempt, fresh));
+  }
+
+  /** Crashes the AM; YARN starts the next attempt, which adopts the running workers unchanged. */
+  public Restarted workPreservingAmRestart(Running running) throws Exception {
+    long bytesBefore = downloadedBytes();
+    long start = System.currentTimeMillis();
+    app().crashAttempt(running.attempt().toString());
+    ApplicationAttemptId next = ApplicationAttemptId.newInstance(running.appId(),
+        running.attempt().getAttemptId() + 1);
+    long amBack = amStarted(next) - start;
+    awaitAdopted(next, running.workers().size());
+    List<WorkerReport> workers = reread(running.workers());
+    long longestPause = workers.stream().mapToLong(WorkerReport::longestPauseMs).max().orElse(-1);
+    RestartResult result = new RestartResult(RestartResult.WORK_PRESERVING, workers.size(), -1, -1, longestPause,
+        downloadedBytes() - bytesBefore, -1, amBack, null);
+    return new Restarted(result, new Running(running.appId(), next, workers));
+  }
+
+  /** Kills the application and waits until its workers are gone. */
+  public void stop(Running running) throws Exception {
+    fixture.cluster().client().killApplication(running.appId());
+    Set<String> ids = running.workers().stream().map(WorkerReport::containerId).collect(Collectors.toSet());
+    poll("the workers of " + running.appId() + " to stop", () -> report().workers().stream()
+        .filter(w -> ids.contains(w.containerId())).allMatch(WorkerReport::stopped));
+  }
+
+  private TestApplication app() {
+    return fixture.app();
+  }
+
+  private ReportDir report() {
+    return fixture.cluster().report();
+  }
+
+  private long downloadedBytes() throws ReflectiveOperationException {
+    return NodeMetrics.cacheMissBytes(fixture.cluster().yarn(), nodeManagers);
+  }
+
+  private Optional<Long> lineTime(ApplicationAttemptId attempt, String line) {
+    try {
+      return report().amLineTime(attempt.toString(), line);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private long amStarted(ApplicationAttemptId attempt) throws Exception {
+    poll(attempt + "'s AM to start", () -> lineTime(attempt, "start ").isPresent());
+    return lineTime(attempt, "start ").orElseThrow();
+  }
+
+  private void awaitAdopted(ApplicationAttemptId attempt, int workers) throws Exception {
+    poll(attempt + " to adopt " + workers + " workers", () -> report().amLines(attempt.toString()).stream()
+        .filter(l -> l.startsWith("previous ")).count() == workers);
+  }
+
+  private List<WorkerReport> awaitWorkers(ApplicationAttemptId attempt, int workers) throws Exception {
+    poll(workers + " workers of " + attempt + " to run", () -> report().running(attempt).size() >= workers);
+    return report().running(attempt);
+  }
+
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  private static void poll(String what, Check check) throws Exception {
+    long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
+    while (!check.holds()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("gave up waiting for " + what + " after " + TIMEOUT.toMinutes() + " min");
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** The same workers' reports as they stand now (their last heartbeat has moved on). */
+  private List<WorkerReport> reread(List<WorkerReport> workers) throws Exception {
+    Set<String> ids = workers.stream().map(WorkerReport::containerId).collect(Collectors.toSet());
+    return report().workers().stream().filter(w -> ids.contains(w.containerId())).toList();
+  }
+
+  /** First old worker's last heartbeat → every new worker heartbeating. */
+  private static long downtime(List<WorkerReport> old, List<WorkerReport> fresh) {
+    long firstOldSilent = old.stream().mapToLong(WorkerReport::lastHeartbeatMs).min().orElseThrow();
+    long allNewBeating = fresh.stream().mapToLong(WorkerReport::firstHeartbeatMs).max().orElseThrow();
+    return allNewBeating - firstOldSilent;
+  }
+
+  /** Per worker: the old container's last heartbeat to its replacement's first. */
+  private static List<Long> gaps(UpdateStatus status, List<WorkerReport> old, List<WorkerReport> fresh) {
+    Map<String, WorkerReport> byId = new HashMap<>();
+    old.forEach(w -> byId.put(w.containerId(), w));
+    fresh.forEach(w -> byId.put(w.containerId(), w));
+    List<Long> gaps = new ArrayList<>();
+    for (WorkerRecord record : status.getWorkersList()) {
+      WorkerReport before = byId.get(record.getOldContainerId());
+      WorkerReport after = byId.get(record.getNewContainerId());
+      if (before != null && after != null) {
+        gaps.add(after.firstHeartbeatMs() - before.lastHeartbeatMs());
+      }
+    }
+    return gaps;
+  }
+
+  private static long median(List<Long> values) {
+    List<Long> sorted = values.stream().sorted().toList();
+    return sorted.isEmpty() ? -1 : sorted.get(sorted.size() / 2);
+  }
+}
