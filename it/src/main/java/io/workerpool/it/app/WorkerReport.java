@@ -17,8 +17,13 @@ public record WorkerReport(
     long lastHeartbeatMs,
     int heartbeats,
     long longestPauseMs,
-    boolean stopped,
+    long stoppedAtMs,
     String localizationCounters) {
+
+  /** The worker logged that it was stopped (SIGTERM) or that its cluster went away. */
+  public boolean stopped() {
+    return stoppedAtMs >= 0;
+  }
 
   /** LOCALIZATION_COUNTERS as set by the NodeManager: bytesMissed,bytesCached,filesMissed,filesCached,millis. */
   public long bytesMissed() {
@@ -47,7 +52,7 @@ public record WorkerReport(
     long last = -1;
     int beats = 0;
     long longestPause = 0;
-    boolean stopped = false;
+    long stoppedAt = -1;
     for (String line : lines) {
       if (line.startsWith("hb ")) {
         long at = Long.parseLong(line.substring(3).trim());
@@ -56,11 +61,11 @@ public record WorkerReport(
         last = at;
         beats++;
       } else if (line.startsWith("stop ") || line.startsWith("lease-gone ")) {
-        stopped = true;
+        stoppedAt = Long.parseLong(line.substring(line.indexOf(' ') + 1).trim());
       }
     }
     return Optional.of(new WorkerReport(start.get("container"), start.get("version"), start.get("file_version"),
         start.get("node"), Long.parseLong(start.get("pid")), Long.parseLong(start.get("ts")), first, last, beats,
-        longestPause, stopped, start.getOrDefault("counters", "")));
+        longestPause, stoppedAt, start.getOrDefault("counters", "")));
   }
 }

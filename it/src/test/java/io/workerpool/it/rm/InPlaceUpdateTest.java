@@ -1,8 +1,8 @@
 package io.workerpool.it.rm;
 
+import static io.workerpool.it.Workers.attempt;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +17,7 @@ import io.workerpool.proto.PhaseTime;
 import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
+import io.workerpool.it.LogCapture;
 import io.workerpool.it.cluster.NodeMetrics;
 import io.workerpool.proto.WorkerState;
 import java.nio.file.Files;
@@ -39,6 +40,7 @@ import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerImpl;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttempt;
@@ -80,6 +82,7 @@ class InPlaceUpdateTest {
     QueueMetrics queue = rm().getResourceScheduler().getRootQueueMetrics();
     long localityBefore = localityAllocations(queue);
     long downloadedBefore = NodeMetrics.cacheMissBytes(cluster.yarn(), 2);
+    LogCapture nodeLog = LogCapture.start(ContainerImpl.class);
 
     long started = System.currentTimeMillis();
     UpdateHandle handle = client.updateApplication(appId, app.amLaunchContext("2", 4, 128));
@@ -125,12 +128,13 @@ class InPlaceUpdateTest {
       assertTrue((Long) jmx().getAttribute(metrics, "UpdatesSucceeded") >= 1, "updates in the RM's JMX");
     });
     printTimings(status, workersUp);
-    assertSwappedInPlace(appId, status, v1, v2, downloadedBefore);
+    nodeLog.stop();
+    assertSwappedInPlace(appId, status, v1, v2, downloadedBefore, nodeLog);
   }
 
   /** On every node the old worker stopped before its replacement started, and nothing was downloaded again. */
   private static void assertSwappedInPlace(ApplicationId appId, UpdateStatus status, List<WorkerReport> v1,
-      List<WorkerReport> v2, long downloadedBefore) throws Exception {
+      List<WorkerReport> v2, long downloadedBefore, LogCapture nodeLog) throws Exception {
     Map<String, WorkerReport> old = reread(v1);
     Map<String, WorkerReport> replacements = reread(v2);
     List<Long> gaps = new java.util.ArrayList<>();
@@ -139,6 +143,10 @@ class InPlaceUpdateTest {
       WorkerReport before = old.get(record.getOldContainerId());
       WorkerReport after = replacements.get(record.getNewContainerId());
       assertTrue(before.stopped(), "the old worker ended: " + before);
+      long localized = nodeLog.first("Container " + record.getNewContainerId() + " transitioned from LOCALIZING")
+          .orElseThrow(() -> new AssertionError("the NM logged no end of localization for " + record)).atMs();
+      assertTrue(before.stoppedAtMs() >= localized, "the old worker was stopped (" + before.stoppedAtMs()
+          + ") only after the NM localized the new container's files (" + localized + ")");
       assertTrue(before.lastHeartbeatMs() < after.firstHeartbeatMs(),
           "old last heartbeat before new first heartbeat on " + record.getNodeId());
       assertFalse(Files.exists(Path.of("/proc/" + before.pid())), "old worker process " + before.pid() + " is gone");

@@ -15,6 +15,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.workerpool.client.WorkerPoolClient;
+import io.workerpool.it.LogCapture;
 import io.workerpool.client.WorkerPoolException;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
@@ -33,7 +34,6 @@ import io.workerpool.protocol.WorkerPoolConfigKeys;
 import java.io.StringWriter;
 import java.security.PrivilegedExceptionAction;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,12 +46,10 @@ import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.NodeReport;
 import org.apache.hadoop.yarn.api.records.NodeState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.apache.hadoop.yarn.server.resourcemanager.RMAuditLogger;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.QueueMetrics;
-import org.apache.log4j.AppenderSkeleton;
-import org.apache.log4j.Logger;
-import org.apache.log4j.spi.LoggingEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -189,7 +187,7 @@ class UpdateScenariosTest {
     assertEquals(Status.Code.NOT_FOUND, unknown.code());
     assertTrue(unknown.getMessage().contains("is not known to the ResourceManager"), unknown.getMessage());
 
-    AuditCapture audit = AuditCapture.start();
+    LogCapture audit = LogCapture.start(RMAuditLogger.class);
     WorkerPoolException denied = assertThrows(WorkerPoolException.class, () -> asUser("mallory", () -> {
       try (WorkerPoolClient mallory = startedClient()) {
         return mallory.updateApplication(appId, v2);
@@ -373,40 +371,6 @@ class UpdateScenariosTest {
       return UserGroupInformation.getCurrentUser().getShortUserName();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  /** Collects what the RM writes to its audit log. */
-  private static final class AuditCapture extends AppenderSkeleton {
-    private final List<String> lines = new ArrayList<>();
-
-    static AuditCapture start() {
-      AuditCapture capture = new AuditCapture();
-      Logger.getLogger(org.apache.hadoop.yarn.server.resourcemanager.RMAuditLogger.class).addAppender(capture);
-      return capture;
-    }
-
-    List<String> stop() {
-      Logger.getLogger(org.apache.hadoop.yarn.server.resourcemanager.RMAuditLogger.class).removeAppender(this);
-      synchronized (lines) {
-        return new ArrayList<>(lines);
-      }
-    }
-
-    @Override
-    protected void append(LoggingEvent event) {
-      synchronized (lines) {
-        lines.add(event.getRenderedMessage());
-      }
-    }
-
-    @Override
-    public void close() {
-    }
-
-    @Override
-    public boolean requiresLayout() {
-      return false;
     }
   }
 }
