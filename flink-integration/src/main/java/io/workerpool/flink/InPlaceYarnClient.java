@@ -23,30 +23,32 @@ class InPlaceYarnClient extends WorkerPoolClient {
   private static final Logger LOG = LoggerFactory.getLogger(InPlaceYarnClient.class);
 
   private final ApplicationId appId;
-  private final Resource amResource;
   private final String requestId;
+  private volatile Resource amResource;
   private volatile UpdateHandle update;
 
-  /**
-   * @param amResource the running JobManager container's resource: the update cannot change it
-   * @param requestId the update's client request id (a retried restart returns the same update)
-   */
-  InPlaceYarnClient(ApplicationId appId, Resource amResource, String requestId) {
+  /** @param requestId the update's client request id (a retried restart returns the same update) */
+  InPlaceYarnClient(ApplicationId appId, String requestId) {
     this.appId = appId;
-    this.amResource = amResource;
     this.requestId = requestId;
+  }
+
+  /** The running JobManager container's resource, which the update cannot change. */
+  void expectJobManagerResource(Resource resource) {
+    this.amResource = resource;
   }
 
   @Override
   public YarnClientApplication createApplication() throws YarnException, IOException {
-    // Asked only for the cluster's maximum container size, which the descriptor checks against.
+    // The descriptor takes the application id from the submission context for everything it
+    // builds, and from the new-application response only to kill the application when its
+    // deployment fails, in a JVM shutdown hook with a YarnClient of its own. That response keeps
+    // the fresh id the RM just handed out, which names no application: no failure, and no
+    // Ctrl-C, can make the descriptor kill the running application.
     GetNewApplicationResponse fresh = super.createApplication().getNewApplicationResponse();
-    GetNewApplicationResponse response = Records.newRecord(GetNewApplicationResponse.class);
-    response.setApplicationId(appId);
-    response.setMaximumResourceCapability(fresh.getMaximumResourceCapability());
     ApplicationSubmissionContext context = Records.newRecord(ApplicationSubmissionContext.class);
     context.setApplicationId(appId);
-    return new YarnClientApplication(response, context);
+    return new YarnClientApplication(fresh, context);
   }
 
   @Override

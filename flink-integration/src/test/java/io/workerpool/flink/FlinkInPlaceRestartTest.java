@@ -10,19 +10,52 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.flink.client.deployment.application.ApplicationConfiguration;
+import org.apache.flink.client.program.ClusterClient;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.yarn.YarnClientYarnClusterInformationRetriever;
+import org.apache.flink.yarn.YarnClusterDescriptor;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerReport;
+import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
+import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.QueueMetrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
-/** A real Flink 2.2.0 application cluster on a MiniYARNCluster with the Worker Pool, restarted in place. */
+/**
+ * A real Flink 2.2.0 streaming job (keyed state, checkpointing) as an application cluster on a
+ * MiniYARNCluster with the Worker Pool: restarted in place with a new TaskManager JVM option and a
+ * new job jar, then the same restart the ordinary way (savepoint, kill, resubmit) for comparison.
+ * The tests share one cluster and run in order: each continues with the application the previous
+ * one left running.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FlinkInPlaceRestartTest {
   private static final String CLUSTER = "flink-in-place";
+  private static final String MARKER_OPTION = "-Dworkerpool.test.marker=";
+  private static final Duration TIMEOUT = Duration.ofMinutes(2);
   private static TestCluster cluster;
   private static FlinkOnMiniYarn flink;
   private static Path work;
+  private static Path records;
+  /** The application the next test works on. */
+  private static ApplicationId running;
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -31,32 +64,170 @@ class FlinkInPlaceRestartTest {
     cluster = FlinkOnMiniYarn.configure(builder, CLUSTER).start();
     work = cluster.workDir();
     flink = FlinkOnMiniYarn.prepare(work);
+    records = Files.createTempDirectory(Files.createDirectories(work), "records-");
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
     if (cluster != null) {
+      if (running != null) {
+        cluster.client().killApplication(running);
+      }
       cluster.close();
     }
   }
 
   @Test
-  void flinkRuns() throws Exception {
-    Path records = Files.createDirectories(work.resolve("records-smoke"));
-    Configuration conf = flink.baseConfiguration(work.resolve("state-smoke"));
-    Path jar = JobJars.build(work.resolve("jars"), "v1");
-    long started = System.currentTimeMillis();
-    ApplicationId appId = flink.deploy(conf, new YarnConfiguration(cluster.config()), cluster.client(), jar,
-        CountingJob.class.getName(), records.toString());
-    System.out.println("deployed " + appId + " in " + (System.currentTimeMillis() - started) + " ms");
-    long deadline = System.currentTimeMillis() + Duration.ofSeconds(120).toMillis();
-    List<JobRecords.Entry> entries = JobRecords.read(records);
-    while (entries.size() < 50 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(500);
-      entries = JobRecords.read(records);
+  @Order(1)
+  void inPlaceRestartKeepsTaskManagerContainersAndStateWithNewOptionAndJar() throws Exception {
+    ApplicationId appId = deploy(configuration("v1"), "v1");
+    awaitRecords("v1", 40);
+    ApplicationAttemptId attempt1 = ApplicationAttemptId.newInstance(appId, 1);
+    Map<String, String> oldTaskManagers = taskManagers(attempt1);
+    assertEquals(2, oldTaskManagers.size(), "two TaskManagers: " + oldTaskManagers);
+    QueueMetrics queue = rm().getResourceScheduler().getRootQueueMetrics();
+    long allocationsBefore = localityAllocations(queue);
+
+    RestartReport report = restartInPlace(appId, "v2", StateMode.SAVEPOINT);
+    System.out.println(report.format());
+
+    ApplicationAttemptId attempt2 = ApplicationAttemptId.newInstance(appId, 2);
+    assertEquals(attempt2, cluster.client().getApplicationReport(appId).getCurrentApplicationAttemptId());
+    assertEquals(YarnApplicationState.RUNNING, cluster.client().getApplicationReport(appId).getYarnApplicationState());
+    Map<String, String> newTaskManagers = taskManagers(attempt2);
+    assertEquals(sorted(oldTaskManagers.values()), sorted(newTaskManagers.values()),
+        "the new TaskManagers sit on the old ones' nodes: " + oldTaskManagers + " -> " + newTaskManagers);
+    for (String container : newTaskManagers.keySet()) {
+      assertTrue(container.contains("_02_"), container + " belongs to attempt 2");
+      String commandLine = TaskManagerProcesses.commandLine(container).orElseThrow(
+          () -> new AssertionError("no TaskManager process of " + container));
+      assertTrue(commandLine.contains(MARKER_OPTION + "v2"), "the new JVM option runs: " + commandLine);
     }
-    System.out.println("records after " + (System.currentTimeMillis() - started) + " ms: " + entries.size());
-    assertTrue(entries.size() >= 50);
-    assertEquals("v1", entries.get(0).version());
+    for (String container : oldTaskManagers.keySet()) {
+      assertTrue(TaskManagerProcesses.commandLine(container).isEmpty(), "old TaskManager " + container + " ended");
+    }
+    assertEquals(1, localityAllocations(queue) - allocationsBefore,
+        "only the new JobManager's container was scheduled");
+    RMApp rmApp = rm().getRMContext().getRMApps().get(appId);
+    assertEquals(1, rmApp.getCurrentAppAttempt().getRMAppAttemptMetrics().getTotalAllocatedContainers(),
+        "attempt 2 got no TaskManager through ordinary scheduling");
+
+    List<JobRecords.Entry> entries = awaitRecords("v2", 40);
+    assertStateContinues(entries, "v1", "v2");
+    long inPlace = downtime(entries, "v1", "v2");
+
+    // The same change the ordinary way, on the same cluster: savepoint, kill, resubmit.
+    long ordinaryStarted = System.currentTimeMillis();
+    String savepoint;
+    try (YarnClusterDescriptor descriptor = descriptor(configuration("v2"));
+        ClusterClient<ApplicationId> client = descriptor.retrieve(appId).getClusterClient()) {
+      var job = client.listJobs().get(30, TimeUnit.SECONDS).iterator().next().getJobId();
+      savepoint = client.triggerSavepoint(job, null, SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+    }
+    cluster.client().killApplication(appId);
+    Configuration v3 = configuration("v3");
+    v3.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    ApplicationId resubmitted = deploy(v3, "v3");
+    entries = awaitRecords("v3", 40);
+    long ordinaryWall = System.currentTimeMillis() - ordinaryStarted;
+    assertStateContinues(entries, "v2", "v3");
+    long ordinary = downtime(entries, "v2", "v3");
+    System.out.printf("%n%-34s %14s%n%-34s %14d%n%-34s %14d%n(downtime: last record before -> first record after;"
+            + " the ordinary restart took %d ms from savepoint to first record)%n",
+        "restart (2 TaskManagers)", "downtime (ms)", "in place (flink restart --in-place)", inPlace,
+        "savepoint + kill + resubmit", ordinary, ordinaryWall);
+    running = resubmitted;
+  }
+
+  /** Every key's counter goes on from the old job's value: the state was restored, not started from zero. */
+  private static void assertStateContinues(List<JobRecords.Entry> entries, String before, String after) {
+    Map<String, Long> lastBefore = new TreeMap<>();
+    Map<String, Long> firstAfter = new TreeMap<>();
+    for (JobRecords.Entry entry : entries) {
+      if (entry.version().equals(before)) {
+        lastBefore.merge(entry.key(), entry.count(), Math::max);
+      } else if (entry.version().equals(after)) {
+        firstAfter.merge(entry.key(), entry.count(), Math::min);
+      }
+    }
+    assertEquals(CountingJob.KEYS, firstAfter.size(), "every key counted after the restart: " + firstAfter);
+    for (var first : firstAfter.entrySet()) {
+      long last = lastBefore.get(first.getKey());
+      assertTrue(first.getValue() > 1 && first.getValue() <= last + 1, "key " + first.getKey()
+          + " continues from the restored state: last before " + last + ", first after " + first.getValue());
+    }
+    System.out.println("counters " + before + " last " + lastBefore + " -> " + after + " first " + firstAfter);
+  }
+
+  /** From the last record of the old version to the first one of the new version. */
+  private static long downtime(List<JobRecords.Entry> entries, String before, String after) {
+    long firstAfter = entries.stream().filter(e -> e.version().equals(after)).mapToLong(JobRecords.Entry::atMs)
+        .min().orElseThrow();
+    long lastBefore = entries.stream().filter(e -> e.version().equals(before) && e.atMs() <= firstAfter)
+        .mapToLong(JobRecords.Entry::atMs).max().orElseThrow();
+    return firstAfter - lastBefore;
+  }
+
+  static RestartReport restartInPlace(ApplicationId appId, String version, StateMode mode) throws Exception {
+    Configuration conf = configuration(version);
+    conf.set(PipelineOptions.JARS, List.of(JobJars.build(work.resolve("jars"), version).toUri().toString()));
+    RestartRequest request = new RestartRequest(appId, conf,
+        new ApplicationConfiguration(new String[] {records.toString()}, CountingJob.class.getName()), mode, null,
+        TIMEOUT);
+    return new InPlaceRestart(new YarnConfiguration(cluster.config()), line -> System.out.println("restart: " + line))
+        .restart(request);
+  }
+
+  /** The application's configuration for a version: the TaskManagers carry the version in a JVM option. */
+  static Configuration configuration(String version) {
+    Configuration conf = flink.baseConfiguration(work.resolve("state"));
+    conf.set(CoreOptions.FLINK_TM_JVM_OPTIONS, MARKER_OPTION + version);
+    return conf;
+  }
+
+  private static ApplicationId deploy(Configuration conf, String version) throws Exception {
+    return flink.deploy(conf, new YarnConfiguration(cluster.config()), cluster.client(),
+        JobJars.build(work.resolve("jars"), version), CountingJob.class.getName(), records.toString());
+  }
+
+  private static YarnClusterDescriptor descriptor(Configuration conf) {
+    return new YarnClusterDescriptor(conf, new YarnConfiguration(cluster.config()), cluster.client(),
+        YarnClientYarnClusterInformationRetriever.create(cluster.client()), true);
+  }
+
+  static List<JobRecords.Entry> awaitRecords(String version, int count) throws Exception {
+    long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
+    while (true) {
+      List<JobRecords.Entry> entries = JobRecords.read(records);
+      if (JobRecords.ofVersion(entries, version).size() >= count) {
+        return entries;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("fewer than " + count + " records of " + version + " within " + TIMEOUT);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** The attempt's TaskManager containers (all but the JobManager's) and their nodes, as the RM reports them. */
+  private static Map<String, String> taskManagers(ApplicationAttemptId attempt) throws Exception {
+    var am = cluster.client().getApplicationAttemptReport(attempt).getAMContainerId();
+    return cluster.client().getContainers(attempt).stream()
+        .filter(c -> !c.getContainerId().equals(am))
+        .collect(Collectors.toMap(c -> c.getContainerId().toString(), (ContainerReport c) -> c.getAssignedNode()
+            .toString()));
+  }
+
+  private static List<String> sorted(java.util.Collection<String> values) {
+    return values.stream().sorted().toList();
+  }
+
+  private static long localityAllocations(QueueMetrics queue) {
+    return queue.getAggregateNodeLocalContainersAllocated() + queue.getAggregateRackLocalContainersAllocated()
+        + queue.getAggregateOffSwitchContainersAllocated();
+  }
+
+  private static ResourceManager rm() {
+    return cluster.yarn().getResourceManager();
   }
 }
