@@ -122,12 +122,12 @@ public final class InPlaceRestart {
             + rootMessage(e) + ". Staging directories kept: " + staging + " and " + oldFiles, e);
       }
       UpdateHandle update = yarn.update();
-      phases.add(new RestartReport.Phase("prepare new JobManager", prepareStarted,
-          System.currentTimeMillis() - prepareStarted));
       progress.accept("update " + update.updateId() + " started");
 
       UpdateStatus status = update.await(timeout, event -> progress.accept("  " + event.getStatus().getPhase() + " "
           + event.getMessage()));
+      long accepted = enteredAt(status, UpdatePhase.ACCEPTED).orElse(prepareStarted);
+      phases.add(new RestartReport.Phase("prepare new JobManager", prepareStarted, accepted - prepareStarted));
       addUpdatePhases(status, phases);
       if (status.getPhase() != UpdatePhase.SUCCEEDED) {
         throw new RestartException("update " + status.getUpdateId() + " of " + appId + " ended " + status.getPhase()

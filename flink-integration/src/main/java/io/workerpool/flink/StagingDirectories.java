@@ -49,9 +49,10 @@ final class StagingDirectories {
 
   /** Deletes a previous attempt's files, and the restart's own staging directory around them. */
   static void delete(Path applicationFiles, YarnConfiguration yarnConf) throws IOException {
-    FileSystem fs = applicationFiles.getFileSystem(yarnConf);
-    Path staging = applicationFiles.getParent().getParent();
+    Path files = new Path(applicationFiles.toString()); // without a trailing slash
+    FileSystem fs = files.getFileSystem(yarnConf);
+    Path staging = files.getParent().getParent();
     boolean ours = staging.getParent() != null && RESTARTS.equals(staging.getParent().getName());
-    fs.delete(ours ? staging : applicationFiles, true);
+    fs.delete(ours ? staging : files, true);
   }
 }

@@ -111,6 +111,10 @@ public class InPlaceCliFrontend extends CliFrontend {
     } catch (CliArgsException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage() + "\nusage: " + USAGE);
       return 1;
+    } catch (RestartException e) {
+      LOG.warn("flink restart --in-place refused or failed: {}", e.getMessage());
+      err.println("error: " + e.getMessage());
+      return 1;
     } catch (Throwable e) {
       Throwable stripped = ExceptionUtils.stripException(e, UndeclaredThrowableException.class);
       LOG.error("flink restart --in-place failed", stripped);
