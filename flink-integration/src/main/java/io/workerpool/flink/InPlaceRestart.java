@@ -65,99 +65,121 @@ public final class InPlaceRestart {
     conf.set(DeploymentOptions.TARGET, "yarn-application");
     checkJobJar(conf);
     var appId = request.applicationId();
-    Duration timeout = request.timeout();
     long restartId = System.currentTimeMillis();
     List<RestartReport.Phase> phases = new ArrayList<>();
 
     try (InPlaceYarnClient yarn = new InPlaceYarnClient(appId, "flink-restart-" + restartId)) {
       yarn.init(yarnConf);
       yarn.start();
-      ApplicationReport app = runningFlinkApplication(yarn, request);
-      ApplicationAttemptId oldAttempt = app.getCurrentApplicationAttemptId();
+      ApplicationAttemptId oldAttempt = runningFlinkApplication(yarn, request).getCurrentApplicationAttemptId();
       yarn.expectJobManagerResource(jobManagerResource(yarn, oldAttempt));
       YarnClusterInformationRetriever clusterInfo = YarnClientYarnClusterInformationRetriever.create(yarn);
-
-      JobID oldJob;
-      Path oldFiles;
-      String savepoint = null;
-      String oldExecutionPlans = null;
-      try (YarnClusterDescriptor running = new YarnClusterDescriptor(new Configuration(conf), yarnConf, yarn,
-          clusterInfo, true);
-          ClusterClient<org.apache.hadoop.yarn.api.records.ApplicationId> client =
-              running.retrieve(appId).getClusterClient()) {
-        oldJob = RunningFlinkJob.find(client, appId, timeout);
-        Map<String, String> runningConfig = RunningFlinkJob.jobManagerConfiguration(client, timeout);
-        oldFiles = StagingDirectories.current(runningConfig, yarnConf, appId);
-        progress.accept("job " + oldJob + " runs in " + oldAttempt + " (JobManager " + client.getWebInterfaceURL() + ")");
-        switch (request.mode()) {
-          case SAVEPOINT -> {
-            String directory = savepointDirectory(request, conf);
-            long started = System.currentTimeMillis();
-            progress.accept("taking a savepoint into " + directory + " (the job keeps running)");
-            savepoint = RunningFlinkJob.savepoint(client, oldJob, directory, timeout);
-            phases.add(new RestartReport.Phase("savepoint", started, System.currentTimeMillis() - started));
-            progress.accept("savepoint " + savepoint);
-            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-          }
-          case STATELESS -> conf.removeConfig(StateRecoveryOptions.SAVEPOINT_PATH);
-          case LAST_STATE -> {
-            conf.removeConfig(StateRecoveryOptions.SAVEPOINT_PATH);
-            oldExecutionPlans = LastStateRecovery.prepare(conf, appId, runningConfig, restartId);
-          }
-        }
-      }
+      OldAttempt old = prepareState(yarn, clusterInfo, request, conf, oldAttempt, restartId, phases);
 
       Path staging = StagingDirectories.fresh(conf, yarnConf, appId, restartId);
       conf.set(YarnConfigOptions.STAGING_DIRECTORY, staging.toString());
-      long prepareStarted = System.currentTimeMillis();
-      progress.accept("uploading the new JobManager's files to " + staging);
-      try (YarnClusterDescriptor next = new YarnClusterDescriptor(conf, yarnConf, yarn, clusterInfo, true)) {
-        next.deployApplicationCluster(new YarnClusterClientFactory().getClusterSpecification(conf), request.program());
-      } catch (Exception e) {
-        if (yarn.update() == null) {
-          throw new RestartException("the new JobManager could not be set up: " + rootMessage(e) + ". " + appId
-              + " was not changed and keeps running" + (savepoint == null ? "" : " (savepoint " + savepoint + " was taken)"), e);
-        }
-        throw new RestartException("the update of " + appId + " started but the application did not come back: "
-            + rootMessage(e) + ". Staging directories kept: " + staging + " and " + oldFiles, e);
-      }
-      UpdateHandle update = yarn.update();
-      progress.accept("update " + update.updateId() + " started");
-
-      UpdateStatus status = update.await(timeout, event -> progress.accept("  " + event.getStatus().getPhase() + " "
-          + event.getMessage()));
-      long accepted = enteredAt(status, UpdatePhase.ACCEPTED).orElse(prepareStarted);
-      phases.add(new RestartReport.Phase("prepare new JobManager", prepareStarted, accepted - prepareStarted));
-      addUpdatePhases(status, phases);
-      if (status.getPhase() != UpdatePhase.SUCCEEDED) {
-        throw new RestartException("update " + status.getUpdateId() + " of " + appId + " ended " + status.getPhase()
-            + ": " + status.getDiagnostics() + ". Staging directories kept: " + staging + " and " + oldFiles);
-      }
+      UpdateStatus status = update(yarn, clusterInfo, request, conf, old, staging, phases);
 
       ApplicationAttemptId newAttempt = awaitNewAttempt(yarn, request, oldAttempt);
       JobID newJob = awaitJobRunning(yarn, conf, clusterInfo, request);
       long runningAt = System.currentTimeMillis();
-      long jobManagerEnded = enteredAt(status, UpdatePhase.POOLING).orElse(prepareStarted);
+      long jobManagerEnded = enteredAt(status, UpdatePhase.POOLING).orElse(restartId);
       phases.add(new RestartReport.Phase("job running on new attempt", jobManagerEnded, runningAt - jobManagerEnded));
       progress.accept("job " + newJob + " RUNNING in " + newAttempt);
 
-      if (oldExecutionPlans != null) {
-        LastStateRecovery.dropOldExecutionPlans(conf, oldExecutionPlans);
+      if (old.executionPlans() != null) {
+        LastStateRecovery.dropOldExecutionPlans(conf, old.executionPlans());
       }
       String deleted = null;
-      Path newFiles = StagingDirectories.applicationFiles(staging, appId);
-      if (!oldFiles.equals(newFiles)) {
-        StagingDirectories.delete(oldFiles, yarnConf);
-        deleted = oldFiles.toString();
+      if (!old.files().equals(StagingDirectories.applicationFiles(staging, appId))) {
+        StagingDirectories.delete(old.files(), yarnConf);
+        deleted = old.files().toString();
       }
       List<RestartReport.TaskManagerMove> moves = status.getWorkersList().stream()
           .map(w -> new RestartReport.TaskManagerMove(w.getOldContainerId(), w.getNewContainerId(), w.getNodeId(),
               state(w)))
           .toList();
       return new RestartReport(appId.toString(), request.mode(), oldAttempt.toString(), newAttempt.toString(),
-          oldJob.toString(), newJob.toString(), savepoint, status.getUpdateId(), moves, phases,
+          old.job().toString(), newJob.toString(), old.savepoint(), status.getUpdateId(), moves, phases,
           runningAt - jobManagerEnded, staging.toString(), deleted);
     }
+  }
+
+  /**
+   * What the restart keeps of the running attempt: its job, its staging files, and what the mode
+   * prepared (a savepoint, or the execution-plans path of the old JobManager).
+   */
+  private record OldAttempt(JobID job, Path files, String savepoint, String executionPlans) {
+  }
+
+  /** Reads the running job and its files, and takes the mode's state step (the job keeps running). */
+  private OldAttempt prepareState(InPlaceYarnClient yarn, YarnClusterInformationRetriever clusterInfo,
+      RestartRequest request, Configuration conf, ApplicationAttemptId oldAttempt, long restartId,
+      List<RestartReport.Phase> phases) throws Exception {
+    var appId = request.applicationId();
+    try (YarnClusterDescriptor running = new YarnClusterDescriptor(new Configuration(conf), yarnConf, yarn,
+        clusterInfo, true);
+        ClusterClient<org.apache.hadoop.yarn.api.records.ApplicationId> client =
+            running.retrieve(appId).getClusterClient()) {
+      JobID job = RunningFlinkJob.find(client, appId, request.timeout());
+      Map<String, String> runningConfig = RunningFlinkJob.jobManagerConfiguration(client, request.timeout());
+      Path files = StagingDirectories.current(runningConfig, yarnConf, appId);
+      progress.accept("job " + job + " runs in " + oldAttempt + " (JobManager " + client.getWebInterfaceURL() + ")");
+      conf.removeConfig(StateRecoveryOptions.SAVEPOINT_PATH);
+      switch (request.mode()) {
+        case SAVEPOINT -> {
+          String directory = savepointDirectory(request, conf);
+          long started = System.currentTimeMillis();
+          progress.accept("taking a savepoint into " + directory + " (the job keeps running)");
+          String savepoint = RunningFlinkJob.savepoint(client, job, directory, request.timeout());
+          phases.add(new RestartReport.Phase("savepoint", started, System.currentTimeMillis() - started));
+          progress.accept("savepoint " + savepoint);
+          conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+          return new OldAttempt(job, files, savepoint, null);
+        }
+        case LAST_STATE -> {
+          return new OldAttempt(job, files, null, LastStateRecovery.prepare(conf, appId, runningConfig, restartId));
+        }
+        default -> {
+          return new OldAttempt(job, files, null, null);
+        }
+      }
+    }
+  }
+
+  /**
+   * Lets Flink's descriptor build and upload the new JobManager for the running application (its
+   * submission is the update), then follows the update until it ends.
+   */
+  private UpdateStatus update(InPlaceYarnClient yarn, YarnClusterInformationRetriever clusterInfo,
+      RestartRequest request, Configuration conf, OldAttempt old, Path staging, List<RestartReport.Phase> phases)
+      throws Exception {
+    var appId = request.applicationId();
+    long prepareStarted = System.currentTimeMillis();
+    progress.accept("uploading the new JobManager's files to " + staging);
+    try (YarnClusterDescriptor next = new YarnClusterDescriptor(conf, yarnConf, yarn, clusterInfo, true)) {
+      next.deployApplicationCluster(new YarnClusterClientFactory().getClusterSpecification(conf), request.program());
+    } catch (Exception e) {
+      if (yarn.update() == null) {
+        throw new RestartException("the new JobManager could not be set up: " + rootMessage(e) + ". " + appId
+            + " was not changed and keeps running"
+            + (old.savepoint() == null ? "" : " (savepoint " + old.savepoint() + " was taken)"), e);
+      }
+      throw new RestartException("the update of " + appId + " started but the application did not come back: "
+          + rootMessage(e) + ". Staging directories kept: " + staging + " and " + old.files(), e);
+    }
+    UpdateHandle update = yarn.update();
+    progress.accept("update " + update.updateId() + " started");
+    UpdateStatus status = update.await(request.timeout(), event -> progress.accept("  "
+        + event.getStatus().getPhase() + " " + event.getMessage()));
+    long accepted = enteredAt(status, UpdatePhase.ACCEPTED).orElse(prepareStarted);
+    phases.add(new RestartReport.Phase("prepare new JobManager", prepareStarted, accepted - prepareStarted));
+    addUpdatePhases(status, phases);
+    if (status.getPhase() != UpdatePhase.SUCCEEDED) {
+      throw new RestartException("update " + status.getUpdateId() + " of " + appId + " ended " + status.getPhase()
+          + ": " + status.getDiagnostics() + ". Staging directories kept: " + staging + " and " + old.files());
+    }
+    return status;
   }
 
   private static String state(WorkerRecord worker) {

@@ -135,6 +135,10 @@ public class InPlaceCliFrontend extends CliFrontend {
     if (appId == null) {
       throw new CliArgsException("which application? pass -Dyarn.application.id=<application id>");
     }
+    if (line.hasOption("s")) {
+      throw new CliArgsException("restart does not take -s: --mode savepoint takes a fresh savepoint of the running"
+          + " job, --mode last-state uses its latest checkpoint");
+    }
     ProgramOptions program = ProgramOptions.create(line);
     program.validate();
     URI jar = PackagedProgramUtils.resolveURI(program.getJarFilePath());

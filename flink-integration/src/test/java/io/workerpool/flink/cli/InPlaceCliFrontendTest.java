@@ -69,6 +69,13 @@ class InPlaceCliFrontendTest {
   }
 
   @Test
+  void aSavepointToRestoreIsNotTakenFromTheCommandLine(@TempDir Path conf) {
+    assertEquals(1, run(conf, "restart", "--in-place", "-s", "file:///savepoints/sp-1", "-t", "yarn-application",
+        "-Dyarn.application.id=application_1_0001", "job.jar"));
+    assertTrue(err().contains("restart does not take -s"), err());
+  }
+
+  @Test
   void otherActionsAreFlinksOwn(@TempDir Path conf) {
     assertEquals(0, run(conf, "--version"));
     assertEquals(1, run(conf, "no-such-action"));
