@@ -17,6 +17,13 @@ public final class WorkerPoolConfigKeys {
   public static final String EARLY_EXIT_WINDOW_MS = PREFIX + "early-exit-window-ms";
   public static final long DEFAULT_EARLY_EXIT_WINDOW_MS = 30_000;
 
+  /**
+   * The old AM is killed at once (no grace in which it could stop its workers); if its node has not
+   * reported it gone after this long, the RM ends the attempt itself and the node stops the AM the usual way.
+   */
+  public static final String AM_STOP_TIMEOUT_MS = PREFIX + "am-stop-timeout-ms";
+  public static final long DEFAULT_AM_STOP_TIMEOUT_MS = 10_000;
+
   /** Largest update request accepted, in bytes (the AM launch context with its tokens). */
   public static final String MAX_REQUEST_BYTES = PREFIX + "max-request-bytes";
   public static final int DEFAULT_MAX_REQUEST_BYTES = 4 << 20;

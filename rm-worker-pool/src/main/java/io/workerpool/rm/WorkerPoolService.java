@@ -44,7 +44,8 @@ public final class WorkerPoolService extends AbstractService {
     UpdateSettings settings = new UpdateSettings(
         conf.getLong(WorkerPoolConfigKeys.CLAIM_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_CLAIM_TIMEOUT_MS),
         conf.getLong(WorkerPoolConfigKeys.EARLY_EXIT_WINDOW_MS, WorkerPoolConfigKeys.DEFAULT_EARLY_EXIT_WINDOW_MS),
-        conf.getInt(WorkerPoolConfigKeys.HISTORY_SIZE, WorkerPoolConfigKeys.DEFAULT_HISTORY_SIZE));
+        conf.getInt(WorkerPoolConfigKeys.HISTORY_SIZE, WorkerPoolConfigKeys.DEFAULT_HISTORY_SIZE),
+        conf.getLong(WorkerPoolConfigKeys.AM_STOP_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_AM_STOP_TIMEOUT_MS));
     timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "WorkerPool deadlines");
       thread.setDaemon(true);

@@ -84,6 +84,12 @@ public final class TestAppMaster {
     nm = NMClientAsync.createNMClientAsync(new ReportingNMCallbacks(report, attemptId));
     nm.init(conf);
     nm.start();
+    // As stock AMs do (Flink's JobManager too): a stopped JVM stops its NM client, and the client stops
+    // every container it started. An AM ended with a grace period would stop its workers this way.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      report.appendAmLine(attemptId, "shutdown");
+      nm.stop();
+    }));
     amrm = AMRMClientAsync.createAMRMClientAsync(200, new RMCallbacks());
     amrm.init(conf);
     amrm.start();
@@ -100,7 +106,7 @@ public final class TestAppMaster {
     while (report.leaseHeld() && !java.nio.file.Files.exists(report.root().resolve("stop-" + attemptId))) {
       if (java.nio.file.Files.exists(report.root().resolve("crash-" + attemptId))) {
         report.appendAmLine(attemptId, "crash");
-        System.exit(3);
+        Runtime.getRuntime().halt(3);
       }
       Thread.sleep(200);
     }

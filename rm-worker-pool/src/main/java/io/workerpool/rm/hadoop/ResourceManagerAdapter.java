@@ -6,6 +6,8 @@ import io.workerpool.rm.update.ResourceManagerDriver;
 import io.workerpool.rm.update.UpdateRefusedException;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.yarn.security.client.RMDelegationTokenIdentifier;
@@ -16,8 +18,11 @@ import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
 import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.ContainerStatus;
+import org.apache.hadoop.yarn.api.protocolrecords.SignalContainerRequest;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.QueueACL;
 import org.apache.hadoop.yarn.api.records.Resource;
@@ -31,6 +36,7 @@ import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttemptS
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerEventType;
 import org.apache.hadoop.yarn.server.resourcemanager.rmnode.RMNodeCleanContainerEvent;
+import org.apache.hadoop.yarn.server.resourcemanager.rmnode.RMNodeSignalContainerEvent;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.SchedulerUtils;
 
 /** The update logic's view of the ResourceManager; RM objects are fetched per call (HA replaces them). */
@@ -38,6 +44,8 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   private final WorkerPoolScheduler scheduler;
   private final MaxAttemptsOverride maxAttempts;
   private final ContainerTakeBack takeBack;
+  /** AM containers killed for an update, with the diagnostic their end gets. */
+  private final Map<ContainerId, String> killedAms = new ConcurrentHashMap<>();
 
   ResourceManagerAdapter(WorkerPoolScheduler scheduler, MaxAttemptsOverride maxAttempts) {
     this.scheduler = scheduler;
@@ -166,22 +174,39 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   public void endAttempt(ApplicationAttemptId attemptId, String diagnostic) throws UpdateRefusedException {
     RMApp app = rm().getRMApps().get(attemptId.getApplicationId());
     Container master = app.getRMAppAttempt(attemptId).getMasterContainer();
-    maxAttempts.allowOneMoreAttempt(app);
-    boolean ended = scheduler.underWriteLock(() -> {
-      RMContainer am = master == null ? null : scheduler.getRMContainer(master.getId());
-      if (am == null) {
-        return false;
-      }
-      // ABORTED does not count towards the application's failed attempts.
-      scheduler.completedContainer(am, SchedulerUtils.createAbnormalContainerStatus(master.getId(), diagnostic),
-          RMContainerEventType.KILL);
-      return true;
-    });
-    if (!ended) {
-      maxAttempts.restore(app);
+    if (master == null || scheduler.getRMContainer(master.getId()) == null) {
       throw new UpdateRefusedException(Reason.FAILED_PRECONDITION, "the AM container of " + attemptId
           + " is no longer running");
     }
+    maxAttempts.allowOneMoreAttempt(app);
+    killedAms.put(master.getId(), diagnostic);
+    // SIGKILL, not the stop-with-grace of a released container: in that grace a stock AM's shutdown
+    // (NMClient cleans up running containers on stop) would stop the very workers the pool keeps.
+    // The scheduler records the AM's end as ABORTED once the node reports it.
+    rm().getDispatcher().getEventHandler().handle(new RMNodeSignalContainerEvent(master.getNodeId(),
+        SignalContainerRequest.newInstance(master.getId(), SignalContainerCommand.FORCEFUL_SHUTDOWN)));
+  }
+
+  @Override
+  public void abortAttempt(ApplicationAttemptId attemptId, String diagnostic) {
+    Container master = rm().getRMApps().get(attemptId.getApplicationId()).getRMAppAttempt(attemptId)
+        .getMasterContainer();
+    if (master != null && killedAms.remove(master.getId()) != null) {
+      release(master.getId(), diagnostic);
+    }
+  }
+
+  /**
+   * The status to record for a completed container: an AM killed by {@link #endAttempt} ends as
+   * ABORTED (not counted as a failed attempt) with the update's diagnostic, whatever its exit code.
+   */
+  ContainerStatus completedStatus(RMContainer container, ContainerStatus reported) {
+    String diagnostic = container == null ? null : killedAms.remove(container.getContainerId());
+    if (diagnostic == null) {
+      return reported;
+    }
+    return SchedulerUtils.createAbnormalContainerStatus(container.getContainerId(), diagnostic
+        + " (killed; the node reported exit " + reported.getExitStatus() + ")");
   }
 
   @Override

@@ -273,7 +273,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   }
 
   @Override
-  public void completedContainer(RMContainer rmContainer, ContainerStatus status, RMContainerEventType event) {
+  public void completedContainer(RMContainer rmContainer, ContainerStatus reported, RMContainerEventType event) {
+    ContainerStatus status = adapter.completedStatus(rmContainer, reported);
     super.completedContainer(rmContainer, status, event);
     if (rmContainer == null) {
       // The NM reports the end of a container the RM has already let go of: a replaced C1.

@@ -39,8 +39,18 @@ public interface ResourceManagerDriver {
   Runnable replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext, Resource amResource)
       throws UpdateRefusedException;
 
-  /** Ends the attempt's AM so that it does not count as a failed attempt; the RM then launches the next one. */
+  /**
+   * Kills the attempt's AM process at once, with no grace in which a stock AM's shutdown would stop the
+   * workers it started. When its node reports it gone, the RM records the end as not counting towards
+   * the application's failed attempts and launches the next attempt.
+   */
   void endAttempt(ApplicationAttemptId attemptId, String diagnostic) throws UpdateRefusedException;
+
+  /**
+   * Ends the attempt in the RM right away, not counting as a failed attempt; its node stops the AM with
+   * the usual grace. For an AM whose node did not report it gone after {@link #endAttempt}.
+   */
+  void abortAttempt(ApplicationAttemptId attemptId, String diagnostic);
 
   /** Releases a pooled container: the RM stops it and its resources return to the cluster. */
   void release(ContainerId containerId, String diagnostic);

@@ -47,6 +47,7 @@ public final class UpdateManager {
   private final LongSupplier clock;
   private final long claimTimeoutMs;
   private final long earlyExitWindowMs;
+  private final long amStopTimeoutMs;
   private final int historySize;
   private final ScheduledExecutorService timer;
 
@@ -107,6 +108,7 @@ public final class UpdateManager {
     this.clock = clock;
     this.claimTimeoutMs = settings.claimTimeoutMs();
     this.earlyExitWindowMs = settings.earlyExitWindowMs();
+    this.amStopTimeoutMs = settings.amStopTimeoutMs();
     this.historySize = settings.historySize();
     this.timer = timer;
   }
@@ -157,7 +159,22 @@ public final class UpdateManager {
           : new UpdateRefusedException(Reason.INTERNAL, e.toString(), e);
     }
     LOG.info("Update {} of {} started by {}: ending {}", started.update.id(), appId, caller.user(), currentAttempt);
+    Active ending = started;
+    timer.schedule(() -> amStopTimedOut(ending), amStopTimeoutMs, TimeUnit.MILLISECONDS);
     return started.update;
+  }
+
+  /** The old AM's node has not reported it gone: the RM ends the attempt itself. */
+  private void amStopTimedOut(Active a) {
+    synchronized (this) {
+      if (active.get(a.update.applicationId()) != a || a.newAttempt != null) {
+        return;
+      }
+    }
+    LOG.warn("Update {}: the node of {} did not report the killed AM gone within {} ms; ending the attempt in the RM",
+        a.update.id(), a.oldAttempt, amStopTimeoutMs);
+    driver.abortAttempt(a.oldAttempt, "AM stopped for in-place update " + a.update.id()
+        + " (its node did not report it killed within " + amStopTimeoutMs + " ms)");
   }
 
   public synchronized Update get(String updateId) throws UpdateRefusedException {

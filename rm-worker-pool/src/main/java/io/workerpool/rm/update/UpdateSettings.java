@@ -6,6 +6,7 @@ package io.workerpool.rm.update;
  * @param claimTimeoutMs how long the new attempt has to claim pooled workers before they are released
  * @param earlyExitWindowMs a new container that ends this soon after replacing the old one is recorded as such
  * @param historySize finished updates kept for status queries
+ * @param amStopTimeoutMs how long the old AM's node has to report it gone before the RM ends the attempt itself
  */
-public record UpdateSettings(long claimTimeoutMs, long earlyExitWindowMs, int historySize) {
+public record UpdateSettings(long claimTimeoutMs, long earlyExitWindowMs, int historySize, long amStopTimeoutMs) {
 }

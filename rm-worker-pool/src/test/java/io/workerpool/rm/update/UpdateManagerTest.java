@@ -37,6 +37,7 @@ class UpdateManagerTest {
   private static final ApplicationAttemptId ATTEMPT_2 = ApplicationAttemptId.newInstance(APP, 2);
   private static final Resource WORKER = Resource.newInstance(1024, 1);
   private static final Caller ALICE = new Caller("alice", "10.0.0.1");
+  private static final long AM_STOP_TIMEOUT_MS = 200;
 
   private final RecordingDriver driver = new RecordingDriver();
   private final AtomicLong clock = new AtomicLong(1_000_000);
@@ -48,7 +49,7 @@ class UpdateManagerTest {
   }
 
   private UpdateManager manager(long claimTimeoutMs) {
-    return new UpdateManager(driver, new NoMetrics(), clock::get, new UpdateSettings(claimTimeoutMs, 30_000, 10), timer);
+    return new UpdateManager(driver, new NoMetrics(), clock::get, new UpdateSettings(claimTimeoutMs, 30_000, 10, AM_STOP_TIMEOUT_MS), timer);
   }
 
   private static PooledWorker worker(int id, String host) {
@@ -92,6 +93,31 @@ class UpdateManagerTest {
     assertEquals("", records.get(0).getReason());
     assertTrue(records.get(1).getReason().contains("exit -100"), records.get(1).getReason());
     assertTrue(driver.released.isEmpty() && driver.stopped.isEmpty());
+  }
+
+  @Test
+  void anOldAmThatIsNotReportedGoneIsEndedByTheRmAfterTheStopTimeout() throws Exception {
+    UpdateManager updates = manager(60_000);
+    updates.start(ALICE, APP, ContainerLaunchContext.newInstance(null, null, List.of("run"), null, null, null),
+        null, "");
+    assertEquals(List.of(ATTEMPT_1), driver.endedAttempts);
+    assertTrue(driver.abortedAttempts.isEmpty(), "the kill is given its time first");
+
+    Thread.sleep(AM_STOP_TIMEOUT_MS * 3);
+    synchronized (driver) {
+      assertEquals(List.of(ATTEMPT_1), driver.abortedAttempts);
+    }
+  }
+
+  @Test
+  void anOldAmReportedGoneInTimeIsNotEndedTwice() throws Exception {
+    UpdateManager updates = manager(60_000);
+    startAndClaim(updates, List.of(worker(2, "a")), 1);
+
+    Thread.sleep(AM_STOP_TIMEOUT_MS * 3);
+    synchronized (driver) {
+      assertTrue(driver.abortedAttempts.isEmpty(), driver.abortedAttempts.toString());
+    }
   }
 
   @Test
@@ -232,6 +258,7 @@ class UpdateManagerTest {
 
   private static final class RecordingDriver implements ResourceManagerDriver {
     final List<ApplicationAttemptId> endedAttempts = new ArrayList<>();
+    final List<ApplicationAttemptId> abortedAttempts = new ArrayList<>();
     final List<ContainerId> released = new ArrayList<>();
     final List<ContainerId> stopped = new ArrayList<>();
     final List<ContainerId> takenBack = new ArrayList<>();
@@ -266,6 +293,11 @@ class UpdateManagerTest {
         throw new UpdateRefusedException(Reason.FAILED_PRECONDITION, "the AM container is no longer running");
       }
       endedAttempts.add(attemptId);
+    }
+
+    @Override
+    public synchronized void abortAttempt(ApplicationAttemptId attemptId, String diagnostic) {
+      abortedAttempts.add(attemptId);
     }
 
     @Override
