@@ -200,7 +200,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         updates().conversionFailed(match, "the container ended before it could be converted");
         continue;
       }
-      updates().converted(match, newId, (System.nanoTime() - started) / 1_000);
+      updates().converted(match, newId, System.nanoTime() - started);
       served.merge(request, 1, Integer::sum);
     }
     ServedAsks<AskKey> ledger = servedAsks.computeIfAbsent(attemptId, id -> new ServedAsks<>());

@@ -96,12 +96,13 @@ public final class Update {
         .setPooledAtMs(worker.pooledAtMs()));
   }
 
-  public void workerConverted(ContainerId old, ContainerId replacement) {
+  public void workerConverted(ContainerId old, ContainerId replacement, long conversionNanos) {
     long now = clock.getAsLong();
     changeWorker(old, "converted " + old + " -> " + replacement, w -> w
         .setNewContainerId(replacement.toString())
         .setState(WorkerState.CONVERTED)
-        .setConvertedAtMs(now));
+        .setConvertedAtMs(now)
+        .setConversionNanos(conversionNanos));
   }
 
   /** @param note how the old container ended when it is not the plain in-place stop, or "" */

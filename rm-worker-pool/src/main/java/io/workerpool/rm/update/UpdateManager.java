@@ -250,14 +250,14 @@ public final class UpdateManager {
     return matches;
   }
 
-  /** A claimed worker was converted into {@code newId} of the new attempt. */
-  public synchronized void converted(PoolMatch match, ContainerId newId, long micros) {
+  /** A claimed worker was converted into {@code newId} of the new attempt, in {@code conversionNanos}. */
+  public synchronized void converted(PoolMatch match, ContainerId newId, long conversionNanos) {
     Update update = updateOf(match.worker().containerId());
-    update.workerConverted(match.worker().containerId(), newId);
+    update.workerConverted(match.worker().containerId(), newId, conversionNanos);
     Swap swap = new Swap(update, match.worker(), newId);
     swapsByOld.put(swap.oldId(), swap);
     swapsByNew.put(swap.newId(), swap);
-    listener.converted(micros);
+    listener.converted(conversionNanos / 1_000);
   }
 
   /** A claimed worker could not be converted (it ended meanwhile). */
