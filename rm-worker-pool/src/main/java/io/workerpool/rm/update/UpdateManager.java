@@ -246,7 +246,8 @@ public final class UpdateManager {
     }
     a.update.onIfAllowed(Event.NEW_ATTEMPT_REGISTERED, attemptId + " registered and asks for workers");
     List<PoolMatch> matches = PoolMatcher.match(a.pool, asks);
-    matches.forEach(m -> a.pool.remove(m.worker()));
+    Set<PooledWorker> claimed = matches.stream().map(PoolMatch::worker).collect(Collectors.toSet());
+    a.pool.removeIf(claimed::contains);
     return matches;
   }
 
