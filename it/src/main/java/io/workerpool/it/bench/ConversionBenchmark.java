@@ -11,12 +11,16 @@ import io.workerpool.proto.WorkerState;
 import io.workerpool.protocol.ReplacementContract;
 import java.io.File;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.Container;
@@ -33,8 +37,10 @@ import org.apache.hadoop.yarn.server.resourcemanager.MockRM;
 import org.apache.hadoop.yarn.server.resourcemanager.MockRMAppSubmissionData;
 import org.apache.hadoop.yarn.server.resourcemanager.MockRMAppSubmitter;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
+import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttemptState;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerState;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacitySchedulerConfiguration;
 import org.apache.log4j.Level;
 import org.apache.log4j.LogManager;
 import picocli.CommandLine;
@@ -70,6 +76,11 @@ public final class ConversionBenchmark implements Callable<Integer> {
       description = "Simulated NodeManagers (default ${DEFAULT-VALUE}, or BENCH_NODES).")
   int nodes;
 
+  @Option(names = "--async-scheduling", defaultValue = "${env:BENCH_ASYNC_SCHEDULING:-false}",
+      description = "Run the CapacityScheduler asynchronously (Hadoop 3.5's default). Off by default: then every"
+          + " allocation happens in a node heartbeat, where its time is measured per container.")
+  boolean asyncScheduling;
+
   @Option(names = "--json", defaultValue = "${env:BENCH_JSON:-target/bench-conversion.json}",
       description = "Where the result is written as JSON (default ${DEFAULT-VALUE}, or BENCH_JSON).")
   File json;
@@ -84,26 +95,36 @@ public final class ConversionBenchmark implements Callable<Integer> {
       System.err.println("--containers and --nodes must be positive, with at least one container per node");
       return 2;
     }
-    ConversionResult result = run(containers, nodes, System.out);
+    ConversionResult result = run(containers, nodes, asyncScheduling, System.out);
     result.print(System.out);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, result);
     System.out.printf("written to %s%n", json);
     return result.correct() ? 0 : 1;
   }
 
+  /** {@link #run(int, int, boolean, PrintStream)} with the CapacityScheduler allocating in node heartbeats. */
+  public static ConversionResult run(int containers, int nodes, PrintStream progress) throws Exception {
+    return run(containers, nodes, false, progress);
+  }
+
   /**
    * Runs the benchmark once, in this JVM (it starts and stops its own ResourceManager).
    *
    * @param containers worker containers of the application, spread evenly over the nodes
+   * @param asyncScheduling whether the CapacityScheduler allocates in its own threads (Hadoop 3.5's
+   *     default) instead of in node heartbeats; allocation is then timed only from ask to all allocated
    * @param progress where to print what it does
    */
-  public static ConversionResult run(int containers, int nodes, PrintStream progress) throws Exception {
+  public static ConversionResult run(int containers, int nodes, boolean asyncScheduling, PrintStream progress)
+      throws Exception {
     int perNode = (containers + nodes - 1) / nodes;
     Configuration conf = new YarnConfiguration();
     conf.set(WorkerPoolSettings.SCHEDULER_CLASS, WorkerPoolSettings.RM_SCHEDULER);
     conf.set(WorkerPoolSettings.ADDRESS, "localhost:" + WorkerPoolSettings.freePort());
     conf.set(WorkerPoolSettings.CLAIM_TIMEOUT_MS, Long.toString(30 * 60_000));
     conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 2);
+    conf.setBoolean(CapacitySchedulerConfiguration.SCHEDULE_ASYNCHRONOUSLY_ENABLE, asyncScheduling);
+    double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
 
     // MockRM turns the root logger to DEBUG; that would measure logging. Keep the caller's level.
     Level logLevel = LogManager.getRootLogger().getLevel();
@@ -155,11 +176,11 @@ public final class ConversionBenchmark implements Callable<Integer> {
         allocated.addAll(am1.allocate(List.of(), List.of()).getAllocatedContainers());
       }
       long scheduleWall = System.nanoTime() - askedAt;
-      List<SimulatedResourceManager.NodeUpdate> placing = rm.takeNodeUpdates().stream()
+      // Asynchronous scheduling commits on its own threads, also while a heartbeat is handled: no per-heartbeat share.
+      List<SimulatedResourceManager.NodeUpdate> placing = asyncScheduling ? List.of() : rm.takeNodeUpdates().stream()
           .filter(u -> u.allocated() > 0).toList();
-      long[] scheduleSamples = placing.stream()
-          .flatMapToLong(u -> java.util.stream.LongStream.generate(() -> u.nanos() / u.allocated()).limit(u.allocated()))
-          .toArray();
+      long[] scheduleSamples = perContainer(placing, SimulatedResourceManager.NodeUpdate::nanos);
+      long[] scheduleCpuSamples = perContainer(placing, SimulatedResourceManager.NodeUpdate::cpuNanos);
       long scheduleTotal = placing.stream().mapToLong(SimulatedResourceManager.NodeUpdate::nanos).sum();
       progress.printf("placed %d containers in %d heartbeat rounds (%.1f s)%n", allocated.size(), rounds,
           scheduleWall / 1e9);
@@ -187,7 +208,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
       // AM1's container ends as the NodeManager would report it after the RM's kill.
       report(nms.get(0), List.of(ContainerStatus.newInstance(am1Container, ContainerState.COMPLETE, "killed",
           org.apache.hadoop.yarn.api.records.ContainerExitStatus.ABORTED)));
-      MockAM am2 = MockRM.launchAM(app, rm, nms.get(0));
+      MockAM am2 = launchNextAM(rm, app, am1.getApplicationAttemptId(), nms.get(0));
       ApplicationAttemptId attempt2 = am2.getApplicationAttemptId();
       long poolFormation = rm.lastAttemptAddedNanos();
       int transferred = am2.registerAppAttempt().getContainersFromPreviousAttempts().size();
@@ -201,9 +222,13 @@ public final class ConversionBenchmark implements Callable<Integer> {
       ResourceUsage beforeConversion = ResourceUsage.read(scheduler, QUEUE, app.getUser(), nodeIds);
 
       progress.printf("AM2 (%s) asks for %d containers...%n", attempt2, containers);
+      // MockAM calls the ApplicationMasterService in this thread: its CPU time is the RM's for this call.
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long convertCpuStart = threads.getCurrentThreadCpuTime();
       long convertStart = System.nanoTime();
       List<Container> converted = am2.allocate(List.of(anyAsk(am2, containers)), List.of()).getAllocatedContainers();
       long convertCall = System.nanoTime() - convertStart;
+      long convertCallCpu = threads.getCurrentThreadCpuTime() - convertCpuStart;
       rm.drainEvents();
       ResourceUsage afterConversion = ResourceUsage.read(scheduler, QUEUE, app.getUser(), nodeIds);
 
@@ -240,16 +265,54 @@ public final class ConversionBenchmark implements Callable<Integer> {
       }
 
       Percentiles convert = new Percentiles(conversionSamples);
-      Percentiles schedule = new Percentiles(scheduleSamples);
-      return new ConversionResult(containers, nodes,
-          convert.median(), convert.p99(), convert.max(), convertCall, poolFormation,
-          schedule.median(), schedule.p99(), schedule.max(), scheduleTotal, placing.size(), scheduleWall,
+      Percentiles schedule = scheduleSamples.length == 0 ? null : new Percentiles(scheduleSamples);
+      Percentiles scheduleCpu = scheduleSamples.length == 0 ? null : new Percentiles(scheduleCpuSamples);
+      return new ConversionResult(containers, nodes, asyncScheduling, loadAtStart,
+          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+          convert.median(), convert.p99(), convert.max(), convertCall, convertCallCpu, poolFormation,
+          schedule == null ? -1 : schedule.median(), schedule == null ? -1 : schedule.p99(),
+          schedule == null ? -1 : schedule.max(), scheduleCpu == null ? -1 : scheduleCpu.median(),
+          scheduleCpu == null ? -1 : scheduleCpu.p99(), scheduleTotal,
+          placing.stream().mapToLong(SimulatedResourceManager.NodeUpdate::cpuNanos).sum(), placing.size(),
+          scheduleWall,
           ofAttempt2, sameNodes, replaced, end.getPhase() == UpdatePhase.UNRECOGNIZED ? "?" : end.getPhase().name(),
           before, beforeConversion, afterConversion, afterSwaps);
     } finally {
       client.stop();
       rm.stop();
     }
+  }
+
+  /**
+   * Launches the attempt after {@code previous} once its AM container is allocated on {@code nm}.
+   * (MockRM.launchAM expects to see the attempt waiting for its container, which a heartbeat or the
+   * asynchronous scheduler may already have allocated.)
+   */
+  private static MockAM launchNextAM(MockRM rm, RMApp app, ApplicationAttemptId previous, MockNM nm)
+      throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (app.getCurrentAppAttempt().getAppAttemptId().equals(previous)
+        || app.getCurrentAppAttempt().getAppAttemptState() != RMAppAttemptState.ALLOCATED) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("the next AM attempt of " + app.getApplicationId()
+            + " got no container within 60 s: " + app.getCurrentAppAttempt().getAppAttemptState());
+      }
+      nm.nodeHeartbeat(true);
+      rm.drainEvents();
+      Thread.sleep(10);
+    }
+    ApplicationAttemptId next = app.getCurrentAppAttempt().getAppAttemptId();
+    MockAM am = rm.sendAMLaunched(next);
+    rm.waitForState(next, RMAppAttemptState.LAUNCHED);
+    return am;
+  }
+
+  /** Each heartbeat's time shared among the containers it placed: one sample per container. */
+  private static long[] perContainer(List<SimulatedResourceManager.NodeUpdate> updates,
+      ToLongFunction<SimulatedResourceManager.NodeUpdate> time) {
+    return updates.stream()
+        .flatMapToLong(u -> LongStream.generate(() -> time.applyAsLong(u) / u.allocated()).limit(u.allocated()))
+        .toArray();
   }
 
   private static ResourceRequest anyAsk(MockAM am, int count) throws Exception {

@@ -1,5 +1,7 @@
 package io.workerpool.it.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.hadoop.conf.Configuration;
@@ -18,9 +20,11 @@ import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.SchedulerEv
  * scheduler takes to add an application attempt (where the Worker Pool forms its pool).
  */
 final class SimulatedResourceManager extends MockRM {
-  /** One NODE_UPDATE handled by the scheduler: its duration and the containers it placed on the node. */
-  record NodeUpdate(long nanos, int allocated) {
+  /** One NODE_UPDATE handled by the scheduler: its duration, its thread's CPU time, the containers it placed. */
+  record NodeUpdate(long nanos, long cpuNanos, int allocated) {
   }
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   // Filled on the dispatcher thread, read by the benchmark after it drained the dispatcher.
   private final List<NodeUpdate> nodeUpdates = new CopyOnWriteArrayList<>();
@@ -38,10 +42,12 @@ final class SimulatedResourceManager extends MockRM {
         SchedulerNode node = ((AbstractYarnScheduler<?, ?>) getResourceScheduler())
             .getSchedulerNode(((NodeUpdateSchedulerEvent) event).getRMNode().getNodeID());
         int before = node.getNumContainers();
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         scheduler.handle(event);
         long nanos = System.nanoTime() - start;
-        nodeUpdates.add(new NodeUpdate(nanos, node.getNumContainers() - before));
+        long cpuNanos = THREADS.getCurrentThreadCpuTime() - cpuStart;
+        nodeUpdates.add(new NodeUpdate(nanos, cpuNanos, node.getNumContainers() - before));
       } else if (event.getType() == SchedulerEventType.APP_ATTEMPT_ADDED) {
         long start = System.nanoTime();
         scheduler.handle(event);

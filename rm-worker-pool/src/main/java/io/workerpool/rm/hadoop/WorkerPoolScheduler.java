@@ -202,18 +202,21 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       }
     }
     Map<ResourceRequest, Integer> served = new IdentityHashMap<>();
+    List<RMContainer> converted = new ArrayList<>();
+    String by = "attempt " + attemptId;
     for (PoolMatch match : updates().claim(attemptId, asks)) {
       long started = System.nanoTime();
       ResourceRequest request = requestOf.get(match.ask());
-      ContainerId newId = conversion.convert(app, match.worker().containerId(), SchedulerRequestKey.create(request),
-          "attempt " + attemptId);
-      if (newId == null) {
+      RMContainer c3 = conversion.convert(app, match.worker().containerId(), SchedulerRequestKey.create(request), by);
+      if (c3 == null) {
         updates().conversionFailed(match, "the container ended before it could be converted");
         continue;
       }
-      updates().converted(match, newId, System.nanoTime() - started);
+      updates().converted(match, c3.getContainerId(), System.nanoTime() - started);
+      converted.add(c3);
       served.merge(request, 1, Integer::sum);
     }
+    conversion.handOver(app, converted);
     ServedAsks<AskKey> ledger = servedAsks.computeIfAbsent(attemptId, id -> new ServedAsks<>());
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
