@@ -295,7 +295,9 @@ public final class ConversionBenchmark implements Callable<Integer> {
         || app.getCurrentAppAttempt().getAppAttemptState() != RMAppAttemptState.ALLOCATED) {
       if (System.currentTimeMillis() > deadline) {
         throw new IllegalStateException("the next AM attempt of " + app.getApplicationId()
-            + " got no container within 60 s: " + app.getCurrentAppAttempt().getAppAttemptState());
+            + " got no container within 60 s: " + app.getCurrentAppAttempt().getAppAttemptState() + ", "
+            + nm.getNodeId() + " has " + rm.getResourceScheduler().getNodeReport(nm.getNodeId()).getAvailableResource()
+            + " free");
       }
       nm.nodeHeartbeat(true);
       rm.drainEvents();
