@@ -36,7 +36,8 @@ import org.apache.hadoop.yarn.util.resource.Resources;
  * with FINISHED (the only completion that does not make the RM tell the NodeManager to kill it),
  * C3 is added to the application, the node and the queue tree; once all of one allocate call's
  * conversions are done, {@link #handOver} puts them in the attempt's newly allocated containers,
- * so the AM receives them with their tokens and NMTokens in this allocate response. Locality counters are left alone, so a conversion is never counted as scheduling.
+ * so the AM receives them with their tokens and NMTokens in this allocate response. Locality
+ * counters are left alone, so a conversion is never counted as scheduling.
  */
 final class ContainerConversion {
   private final WorkerPoolScheduler scheduler;
