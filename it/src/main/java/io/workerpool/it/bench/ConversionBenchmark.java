@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.workerpool.client.WorkerPoolClient;
 import io.workerpool.it.cluster.WorkerPoolSettings;
-import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
 import io.workerpool.proto.WorkerState;
@@ -24,6 +23,7 @@ import java.util.stream.LongStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.Container;
+import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.ContainerState;
@@ -207,7 +207,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
       rm.drainEvents();
       // AM1's container ends as the NodeManager would report it after the RM's kill.
       report(nms.get(0), List.of(ContainerStatus.newInstance(am1Container, ContainerState.COMPLETE, "killed",
-          org.apache.hadoop.yarn.api.records.ContainerExitStatus.ABORTED)));
+          ContainerExitStatus.ABORTED)));
       MockAM am2 = launchNextAM(rm, app, am1.getApplicationAttemptId(), nms.get(0));
       ApplicationAttemptId attempt2 = am2.getApplicationAttemptId();
       long poolFormation = rm.lastAttemptAddedNanos();
@@ -260,8 +260,9 @@ public final class ConversionBenchmark implements Callable<Integer> {
       ResourceUsage afterSwaps = ResourceUsage.read(scheduler, QUEUE, app.getUser(), nodeIds);
       UpdateStatus end = client.getUpdate(updateId);
       int replaced = (int) end.getWorkersList().stream().filter(w -> w.getState() == WorkerState.REPLACED).count();
-      if (!ResourceUsage.difference(before, afterSwaps).isEmpty()) {
-        progress.printf("nodes whose allocation changed (MB): %s%n", ResourceUsage.difference(before, afterSwaps));
+      Map<String, Long> changedNodes = ResourceUsage.difference(before, afterSwaps);
+      if (!changedNodes.isEmpty()) {
+        progress.printf("nodes whose allocation changed (MB): %s%n", changedNodes);
       }
 
       Percentiles convert = new Percentiles(conversionSamples);
@@ -275,7 +276,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
           scheduleCpu == null ? -1 : scheduleCpu.p99(), scheduleTotal,
           placing.stream().mapToLong(SimulatedResourceManager.NodeUpdate::cpuNanos).sum(), placing.size(),
           scheduleWall,
-          ofAttempt2, sameNodes, replaced, end.getPhase() == UpdatePhase.UNRECOGNIZED ? "?" : end.getPhase().name(),
+          ofAttempt2, sameNodes, replaced, end.getPhase().name(),
           before, beforeConversion, afterConversion, afterSwaps);
     } finally {
       client.stop();
