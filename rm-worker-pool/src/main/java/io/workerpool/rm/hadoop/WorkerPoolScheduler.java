@@ -54,6 +54,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
 
   private final MaxAttemptsOverride maxAttempts = new MaxAttemptsOverride();
   private final ContainerConversion conversion = new ContainerConversion(this);
+  private final UserUsageCarryOver userUsage = new UserUsageCarryOver(this);
   private final Map<ApplicationAttemptId, ServedAsks<AskKey>> servedAsks = new ConcurrentHashMap<>();
   private ResourceManagerAdapter adapter;
   private WorkerPoolService service;
@@ -110,10 +111,15 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       case APP_ATTEMPT_REMOVED -> {
         AppAttemptRemovedSchedulerEvent removed = (AppAttemptRemovedSchedulerEvent) event;
         ApplicationAttemptId attemptId = removed.getApplicationAttemptID();
-        if (!removed.getKeepContainersAcrossAppAttempts() && updates().isBeingReplaced(attemptId)) {
+        boolean replaced = updates().isBeingReplaced(attemptId);
+        if (replaced && !removed.getKeepContainersAcrossAppAttempts()) {
           event = new AppAttemptRemovedSchedulerEvent(attemptId, removed.getFinalAttemptState(), true);
         }
+        FiCaSchedulerApp old = getApplicationAttempt(attemptId);
         super.handle(event);
+        if (replaced) {
+          userUsage.attemptRemoved(old);
+        }
         servedAsks.remove(attemptId);
         updates().attemptEnded(attemptId, removed.getFinalAttemptState().name());
       }
@@ -129,6 +135,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         if (replacement) {
           adapter.newAttemptAdded(attemptId.getApplicationId());
           underWriteLock(() -> {
+            userUsage.attemptAdded(getApplicationAttempt(attemptId));
             updates().newAttemptAdded(attemptId, runningWorkers(getApplicationAttempt(attemptId)));
             return null;
           });
@@ -181,28 +188,35 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
     Map<WorkerAsk, ResourceRequest> requestOf = new IdentityHashMap<>();
     List<WorkerAsk> asks = new ArrayList<>();
+    Resource maximum = getMaximumResourceCapability();
     for (ResourceRequest request : ask) {
       if (ResourceRequest.isAnyLocation(request.getResourceName()) && request.getNumContainers() > 0
           && request.getExecutionTypeRequest().getExecutionType() == ExecutionType.GUARANTEED) {
+        // Pooled containers have the normalized size the scheduler gave them: compare with the ask as the
+        // scheduler will normalize it (super.allocate does that only after the pool has served).
         WorkerAsk workerAsk = new WorkerAsk(request.getPriority(), request.getAllocationRequestId(),
-            request.getCapability(), request.getNumContainers(), onlyNodes(request, ask));
+            getNormalizedResource(request.getCapability(), maximum), request.getNumContainers(),
+            onlyNodes(request, ask));
         asks.add(workerAsk);
         requestOf.put(workerAsk, request);
       }
     }
     Map<ResourceRequest, Integer> served = new IdentityHashMap<>();
+    List<RMContainer> converted = new ArrayList<>();
+    String by = "attempt " + attemptId;
     for (PoolMatch match : updates().claim(attemptId, asks)) {
       long started = System.nanoTime();
       ResourceRequest request = requestOf.get(match.ask());
-      ContainerId newId = conversion.convert(app, match.worker().containerId(), SchedulerRequestKey.create(request),
-          "attempt " + attemptId);
-      if (newId == null) {
+      RMContainer c3 = conversion.convert(app, match.worker().containerId(), SchedulerRequestKey.create(request), by);
+      if (c3 == null) {
         updates().conversionFailed(match, "the container ended before it could be converted");
         continue;
       }
-      updates().converted(match, newId, (System.nanoTime() - started) / 1_000);
+      updates().converted(match, c3.getContainerId(), System.nanoTime() - started);
+      converted.add(c3);
       served.merge(request, 1, Integer::sum);
     }
+    conversion.handOver(app, converted);
     ServedAsks<AskKey> ledger = servedAsks.computeIfAbsent(attemptId, id -> new ServedAsks<>());
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {

@@ -8,7 +8,9 @@ import io.workerpool.proto.WorkerRecord;
 import io.workerpool.proto.WorkerState;
 import io.workerpool.protocol.LaunchContextCodec;
 import io.workerpool.rm.pool.PooledWorker;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -26,6 +28,8 @@ public final class Update {
   private final LongSupplier clock;
   private final UpdateStatus.Builder status;
   private final List<Consumer<UpdateEvent>> watchers = new CopyOnWriteArrayList<>();
+  // The records inside status, by old container: an update of 10,000 workers changes one record at a time.
+  private final Map<ContainerId, WorkerRecord.Builder> workers = new HashMap<>();
 
   public Update(String id, ApplicationId applicationId, String clientRequestId, LongSupplier clock) {
     this.id = id;
@@ -96,12 +100,13 @@ public final class Update {
         .setPooledAtMs(worker.pooledAtMs()));
   }
 
-  public void workerConverted(ContainerId old, ContainerId replacement) {
+  public void workerConverted(ContainerId old, ContainerId replacement, long conversionNanos) {
     long now = clock.getAsLong();
     changeWorker(old, "converted " + old + " -> " + replacement, w -> w
         .setNewContainerId(replacement.toString())
         .setState(WorkerState.CONVERTED)
-        .setConvertedAtMs(now));
+        .setConvertedAtMs(now)
+        .setConversionNanos(conversionNanos));
   }
 
   /** @param note how the old container ended when it is not the plain in-place stop, or "" */
@@ -138,15 +143,8 @@ public final class Update {
   }
 
   private synchronized void changeWorker(ContainerId old, String message, Consumer<WorkerRecord.Builder> change) {
-    WorkerRecord.Builder record = null;
-    for (WorkerRecord.Builder w : status.getWorkersBuilderList()) {
-      if (w.getOldContainerId().equals(old.toString())) {
-        record = w;
-      }
-    }
-    if (record == null) {
-      record = status.addWorkersBuilder().setOldContainerId(old.toString());
-    }
+    WorkerRecord.Builder record = workers.computeIfAbsent(old,
+        id -> status.addWorkersBuilder().setOldContainerId(id.toString()));
     change.accept(record);
     publish(message);
   }
@@ -156,6 +154,9 @@ public final class Update {
   }
 
   private void publish(String message) {
+    if (watchers.isEmpty()) {
+      return;
+    }
     UpdateEvent event = event(message);
     for (Consumer<UpdateEvent> watcher : watchers) {
       watcher.accept(event);

@@ -263,18 +263,19 @@ public final class UpdateManager {
     }
     a.update.onIfAllowed(Event.NEW_ATTEMPT_REGISTERED, attemptId + " registered and asks for workers");
     List<PoolMatch> matches = PoolMatcher.match(a.pool, asks);
-    matches.forEach(m -> a.pool.remove(m.worker()));
+    Set<PooledWorker> claimed = matches.stream().map(PoolMatch::worker).collect(Collectors.toSet());
+    a.pool.removeIf(claimed::contains);
     return matches;
   }
 
-  /** A claimed worker was converted into {@code newId} of the new attempt. */
-  public synchronized void converted(PoolMatch match, ContainerId newId, long micros) {
+  /** A claimed worker was converted into {@code newId} of the new attempt, in {@code conversionNanos}. */
+  public synchronized void converted(PoolMatch match, ContainerId newId, long conversionNanos) {
     Update update = updateOf(match.worker().containerId());
-    update.workerConverted(match.worker().containerId(), newId);
+    update.workerConverted(match.worker().containerId(), newId, conversionNanos);
     Swap swap = new Swap(update, match.worker(), newId);
     swapsByOld.put(swap.oldId(), swap);
     swapsByNew.put(swap.newId(), swap);
-    listener.converted(micros);
+    listener.converted(conversionNanos / 1_000);
   }
 
   /** A claimed worker could not be converted (it ended meanwhile). */

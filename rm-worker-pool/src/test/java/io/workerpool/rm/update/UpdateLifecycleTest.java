@@ -89,7 +89,7 @@ class UpdateLifecycleTest {
 
     update.on(Event.AM1_ENDING, "ending AM1");
     update.workerPooled(new PooledWorker(c1, NodeId.newInstance("n1", 1), Resource.newInstance(512, 1), 5));
-    update.workerConverted(c1, c3);
+    update.workerConverted(c1, c3, 5_000);
 
     assertEquals(4, seen.size());
     assertEquals(ACCEPTED, seen.get(0).getStatus().getPhase());
@@ -97,6 +97,7 @@ class UpdateLifecycleTest {
     var worker = seen.get(3).getStatus().getWorkers(0);
     assertEquals(c1.toString(), worker.getOldContainerId());
     assertEquals(c3.toString(), worker.getNewContainerId());
+    assertEquals(5_000, worker.getConversionNanos());
     assertEquals("n1:1", worker.getNodeId());
     assertEquals(512, worker.getResource().getMemoryMb());
     assertEquals(WorkerState.CONVERTED, worker.getState());
