@@ -83,8 +83,11 @@ public final class Benchmark implements Callable<Integer> {
     List<SwapGapRow> swapGaps = new ArrayList<>();
     List<Integer> completed = new ArrayList<>();
     String failure = null;
-    try (UpdateFixture fixture = UpdateFixture.start(TestCluster.builder("bench-cluster")
-        .nodeManagers(NODE_MANAGERS).nodeMemoryMb(nodeMemoryMb), CLAIM_TIMEOUT_MS, (long) imageMb << 20)) {
+    // Container logs are deleted when their application ends: otherwise each NodeManager's stop waits 10 s
+    // for the pending (3 h) deletions. The benchmark reads the workers' reports, not their logs.
+    TestCluster.Builder cluster = TestCluster.builder("bench-cluster").nodeManagers(NODE_MANAGERS)
+        .nodeMemoryMb(nodeMemoryMb).set("yarn.nodemanager.log.retain-seconds", "0");
+    try (UpdateFixture fixture = UpdateFixture.start(cluster, CLAIM_TIMEOUT_MS, (long) imageMb << 20)) {
       Restarts restarts = new Restarts(fixture, NODE_MANAGERS, WORKER_MB);
       for (int workers : workerCounts) {
         try {
