@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,6 +53,15 @@ public final class Benchmark implements Callable<Integer> {
       description = "Folder for results.csv, results.json and the charts (default ${DEFAULT-VALUE}).")
   Path outDir;
 
+  @Option(names = "--warmup-workers", defaultValue = "2",
+      description = "Workers of an unreported first round that warms the fresh cluster up; 0 for none"
+          + " (default ${DEFAULT-VALUE}).")
+  int warmupWorkers;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "An extra yarn-site.xml setting of the embedded cluster, to compare configurations (repeatable).")
+  Map<String, String> settings = new LinkedHashMap<>();
+
   @Spec
   CommandSpec spec;
 
@@ -68,18 +78,19 @@ public final class Benchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (workerCounts.stream().anyMatch(n -> n < 1) || imageMb < 1) {
-      throw new ParameterException(spec.commandLine(), "--workers and --image-mb must be positive");
+    if (workerCounts.stream().anyMatch(n -> n < 1) || imageMb < 1 || warmupWorkers < 0) {
+      throw new ParameterException(spec.commandLine(),
+          "--workers and --image-mb must be positive, --warmup-workers at least 0");
     }
     startedAt = System.currentTimeMillis();
     int maxWorkers = workerCounts.stream().mapToInt(Integer::intValue).max().orElseThrow();
     // Room for all workers of one application on either node, plus two AMs: kill + resubmit's new
     // application is never kept waiting for resources.
     int nodeMemoryMb = maxWorkers * WORKER_MB + 2 * TestApplication.AM_MB + 1024;
-    progress("starting a MiniYARNCluster (1 RM, %d NMs of %d MB) with the Worker Pool on, image %d MiB",
-        NODE_MANAGERS, nodeMemoryMb, imageMb);
+    progress("starting a MiniYARNCluster (1 RM, %d NMs of %d MB) with the Worker Pool on, image %d MiB%s",
+        NODE_MANAGERS, nodeMemoryMb, imageMb, settings.isEmpty() ? "" : ", " + settings);
 
-    List<RestartResult> results = new ArrayList<>();
+    List<RestartRow> rows = new ArrayList<>();
     List<SwapGapRow> swapGaps = new ArrayList<>();
     List<Integer> completed = new ArrayList<>();
     String failure = null;
@@ -87,13 +98,19 @@ public final class Benchmark implements Callable<Integer> {
     // for the pending (3 h) deletions. The benchmark reads the workers' reports, not their logs.
     TestCluster.Builder cluster = TestCluster.builder("bench-cluster").nodeManagers(NODE_MANAGERS)
         .nodeMemoryMb(nodeMemoryMb).set("yarn.nodemanager.log.retain-seconds", "0");
+    settings.forEach(cluster::set);
     try (UpdateFixture fixture = UpdateFixture.start(cluster, CLAIM_TIMEOUT_MS, (long) imageMb << 20)) {
       Restarts restarts = new Restarts(fixture, NODE_MANAGERS, WORKER_MB);
+      if (warmupWorkers > 0) {
+        // The first restarts of a fresh cluster pay for class loading and JIT in the RM and NMs.
+        progress("warm-up round with %d workers (not reported)", warmupWorkers);
+        round(restarts, warmupWorkers);
+      }
       for (int workers : workerCounts) {
         try {
-          List<RestartResult> round = round(restarts, workers);
-          results.addAll(round);
-          swapGaps.add(SwapGapRow.of(round.get(0), round.get(2)));
+          List<Measured> round = round(restarts, workers);
+          round.forEach(m -> rows.add(RestartRow.of(m.result(), m.cpuBusyPercent())));
+          swapGaps.add(SwapGapRow.of(round.get(0).result(), round.get(2).result()));
           completed.add(workers);
         } catch (Exception e) {
           failure = workers + " workers: " + e.getMessage();
@@ -105,9 +122,8 @@ public final class Benchmark implements Callable<Integer> {
 
     BenchmarkResults run = new BenchmarkResults(LocalDate.now().toString(),
         new BenchmarkResults.Settings(COMMAND, completed, imageMb, WORKER_MB, NODE_MANAGERS, nodeMemoryMb,
-            Runtime.getRuntime().availableProcessors()),
-        (System.currentTimeMillis() - startedAt) / 1000, results.stream().map(RestartRow::of).toList(), swapGaps,
-        List.of(), Target.evaluate(results.stream().map(RestartRow::of).toList()));
+            Runtime.getRuntime().availableProcessors(), settings),
+        (System.currentTimeMillis() - startedAt) / 1000, rows, swapGaps, List.of(), Target.evaluate(rows));
     out.println();
     ResultTable.print(run, out);
     out.println();
@@ -124,31 +140,40 @@ public final class Benchmark implements Callable<Integer> {
     return 0;
   }
 
+  /** A restart's result and how busy the machine was meanwhile. */
+  private record Measured(RestartResult result, int cpuBusyPercent) {
+  }
+
+  private interface Restart {
+    Restarted run() throws Exception;
+  }
+
   /** In place, then work-preserving AM restart, then kill + resubmit, each as a new version. */
-  private List<RestartResult> round(Restarts restarts, int workers) throws Exception {
+  private List<Measured> round(Restarts restarts, int workers) throws Exception {
     progress("%d workers: submitting version 1", workers);
     Running v1 = restarts.submit("bench-" + workers, "1", workers);
     progress("%d workers: %s runs version 1 on %s", workers, v1.appId(), nodes(v1.workers()));
-    Thread.sleep(SETTLE_MS);
 
-    Restarted inPlace = restarts.inPlace(v1, "2", event -> { });
-    report(inPlace.result());
-    Thread.sleep(SETTLE_MS);
-
-    Restarted preserved = restarts.workPreservingAmRestart(inPlace.running());
-    report(preserved.result());
-    Thread.sleep(SETTLE_MS);
-
-    Restarted resubmitted = restarts.killAndResubmit(preserved.running(), "bench-" + workers + "-v3", "3");
-    report(resubmitted.result());
+    List<Measured> measured = new ArrayList<>();
+    Restarted inPlace = measure(() -> restarts.inPlace(v1, "2", event -> { }), measured);
+    Restarted preserved = measure(() -> restarts.workPreservingAmRestart(inPlace.running()), measured);
+    Restarted resubmitted = measure(() -> restarts.killAndResubmit(preserved.running(), "bench-" + workers + "-v3",
+        "3"), measured);
     restarts.stop(resubmitted.running());
-    return List.of(inPlace.result(), preserved.result(), resubmitted.result());
+    return measured;
   }
 
-  private void report(RestartResult r) {
-    progress("%d workers: %-26s downtime %s ms, new AM registered after %d ms, %,d bytes downloaded",
+  private Restarted measure(Restart restart, List<Measured> measured) throws Exception {
+    Thread.sleep(SETTLE_MS);
+    MachineCpu before = MachineCpu.sample();
+    Restarted restarted = restart.run();
+    int cpu = MachineCpu.sample().busyPercentSince(before);
+    RestartResult r = restarted.result();
+    progress("%d workers: %-26s downtime %s ms, new AM registered after %d ms, %,d bytes downloaded, CPU %d %% busy",
         r.workers(), r.method(), r.downtimeMs() < 0 ? "-" : Long.toString(r.downtimeMs()), r.amBackMs(),
-        r.bytesDownloaded());
+        r.bytesDownloaded(), cpu);
+    measured.add(new Measured(r, cpu));
+    return restarted;
   }
 
   private void progress(String format, Object... args) {

@@ -13,9 +13,13 @@ import java.util.Map;
 public record BenchmarkResults(String date, Settings settings, long wallTimeSeconds, List<RestartRow> restarts,
     List<SwapGapRow> swapGaps, List<Metric> conversion, List<Target> targets) {
 
-  /** How the run was set up; all restarts ran on one cluster in this run. */
+  /**
+   * How the run was set up; all restarts ran on one cluster in this run.
+   *
+   * @param clusterSettings yarn-site settings given with --set
+   */
   public record Settings(String command, List<Integer> workers, int imageMb, int workerMb, int nodeManagers,
-      int nodeMemoryMb, int availableProcessors) {
+      int nodeMemoryMb, int availableProcessors, Map<String, String> clusterSettings) {
   }
 
   /** Every number as one flat row, for results.csv. */
@@ -31,6 +35,8 @@ public record BenchmarkResults(String date, Settings settings, long wallTimeSeco
           "bytes");
       add(metrics, "restart", r.method(), r.workers(), "nm_cache_miss_bytes_counted", r.cacheMissBytesCounted(),
           "bytes");
+      add(metrics, "restart", r.method(), r.workers(), "machine_cpu_busy", r.cpuBusyPercent() < 0 ? null
+          : (long) r.cpuBusyPercent(), "percent");
       if (r.updatePhasesMs() != null) {
         for (Map.Entry<String, Long> phase : r.updatePhasesMs().entrySet()) {
           add(metrics, "restart", r.method(), r.workers(), "phase_" + phase.getKey(), phase.getValue(), "ms");

@@ -11,16 +11,19 @@ import java.util.Map;
  * null where a value does not exist for the method.
  *
  * @param updatePhasesMs in place only: each phase of the update → ms after the update was accepted
+ * @param cpuBusyPercent how busy the machine's CPUs were while the restart was measured (all processes); -1 if
+ *     unknown
  */
 public record RestartRow(String method, int workers, Long downtimeMs, long amBackMs, Long workerGapMedianMs,
     Long workerGapMaxMs, long bytesDownloaded, long unchangedBytesDownloaded, long cacheMissBytesCounted,
-    Map<String, Long> updatePhasesMs) {
+    Map<String, Long> updatePhasesMs, int cpuBusyPercent) {
 
-  static RestartRow of(RestartResult r) {
+  static RestartRow of(RestartResult r, int cpuBusyPercent) {
     return new RestartRow(r.method(), r.workers(), r.downtimeMs() < 0 ? null : r.downtimeMs(), r.amBackMs(),
         r.workerGapMs().present() ? r.workerGapMs().median() : null,
         r.workerGapMs().present() ? r.workerGapMs().max() : null,
-        r.bytesDownloaded(), r.unchangedBytesDownloaded(), r.cacheMissBytesCounted(), phases(r.update()));
+        r.bytesDownloaded(), r.unchangedBytesDownloaded(), r.cacheMissBytesCounted(), phases(r.update()),
+        cpuBusyPercent);
   }
 
   private static Map<String, Long> phases(UpdateStatus update) {

@@ -13,13 +13,14 @@ final class ResultTable {
     List<List<String>> restarts = new ArrayList<>();
     restarts.add(List.of("workers", "restart", "downtime (ms)", "new AM registered (ms)",
         "worker gap median / max (ms)", "downloaded (bytes)", "of it unchanged files (bytes)",
-        "NM cache-miss counter (bytes)"));
+        "NM cache-miss counter (bytes)", "CPU busy"));
     for (RestartRow r : results.restarts()) {
       restarts.add(List.of(Integer.toString(r.workers()), r.method(),
           r.downtimeMs() == null ? "- (keeps old version)" : Long.toString(r.downtimeMs()),
           Long.toString(r.amBackMs()),
           r.workerGapMedianMs() == null ? "-" : r.workerGapMedianMs() + " / " + r.workerGapMaxMs(),
-          bytes(r.bytesDownloaded()), bytes(r.unchangedBytesDownloaded()), bytes(r.cacheMissBytesCounted())));
+          bytes(r.bytesDownloaded()), bytes(r.unchangedBytesDownloaded()), bytes(r.cacheMissBytesCounted()),
+          r.cpuBusyPercent() < 0 ? "-" : r.cpuBusyPercent() + " %"));
     }
     render(restarts, out);
 
