@@ -33,6 +33,8 @@ import org.apache.hadoop.yarn.api.records.ApplicationId;
  */
 public final class Restarts {
   private static final Duration TIMEOUT = Duration.ofMinutes(3);
+  /** Times come from the workers' and AMs' own reports; polling only decides when to read them. */
+  private static final long POLL_MS = 250;
 
   private final UpdateFixture fixture;
   private final int nodeManagers;
@@ -185,7 +187,7 @@ public final class Restarts {
       if (System.currentTimeMillis() > deadline) {
         throw new IllegalStateException("gave up waiting for " + what + " after " + TIMEOUT.toMinutes() + " min");
       }
-      Thread.sleep(100);
+      Thread.sleep(POLL_MS);
     }
   }
 
