@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -94,19 +95,41 @@ public final class ReportDir {
 
   /** Workers of one attempt that run: they have heartbeated at least twice and not stopped. */
   public List<WorkerReport> running(ApplicationAttemptId attempt) throws IOException {
-    return workers().stream()
-        .filter(r -> ContainerId.fromString(r.containerId()).getApplicationAttemptId().equals(attempt))
+    return workers(id -> ContainerId.fromString(id).getApplicationAttemptId().equals(attempt)).stream()
         .filter(r -> r.heartbeats() >= 2 && !r.stopped())
         .toList();
   }
 
   public List<WorkerReport> workers() throws IOException {
+    return workers(id -> true);
+  }
+
+  /**
+   * Reports of the workers whose container id passes {@code containers}. Only their files are read:
+   * benchmarks poll this while hundreds of earlier workers' logs lie in the folder.
+   */
+  public List<WorkerReport> workers(Predicate<String> containers) throws IOException {
     List<WorkerReport> reports = new ArrayList<>();
     try (Stream<Path> files = Files.list(root.resolve("workers"))) {
       for (Path file : (Iterable<Path>) files.sorted()::iterator) {
-        WorkerReport.parse(Files.readAllLines(file)).ifPresent(reports::add);
+        if (containers.test(containerId(file))) {
+          WorkerReport.parse(Files.readAllLines(file)).ifPresent(reports::add);
+        }
       }
     }
     return reports;
+  }
+
+  /** Times of every heartbeat one worker reported. */
+  public List<Long> heartbeats(String containerId) throws IOException {
+    return Files.readAllLines(root.resolve("workers").resolve(containerId + ".log")).stream()
+        .filter(line -> line.startsWith("hb "))
+        .map(line -> Long.parseLong(line.substring(3).trim()))
+        .toList();
+  }
+
+  private static String containerId(Path workerLog) {
+    String name = workerLog.getFileName().toString();
+    return name.endsWith(".log") ? name.substring(0, name.length() - ".log".length()) : name;
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.apache.hadoop.yarn.api.ApplicationConstants;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
@@ -30,6 +31,10 @@ import org.apache.hadoop.yarn.exceptions.YarnException;
 public final class TestApplication {
   public static final int AM_MB = 512;
   public static final String IMAGE = "image.bin";
+  public static final String WORKER_SCRIPT = "worker.sh";
+  /** The staged files every version uses, by file name; each version has its own version-N.txt besides. */
+  public static final Set<String> SHARED_FILES = Set.of(IMAGE, WORKER_SCRIPT);
+  private static final String VERSION_FILE = "version.txt";
 
   private final Path stagingDir;
   private final ReportDir report;
@@ -49,8 +54,8 @@ public final class TestApplication {
       throws IOException {
     Files.createDirectories(stagingDir);
     writeImage(stagingDir.resolve(IMAGE), imageBytes);
-    try (InputStream script = TestApplication.class.getResourceAsStream("/worker.sh")) {
-      Files.write(stagingDir.resolve("worker.sh"), script.readAllBytes());
+    try (InputStream script = TestApplication.class.getResourceAsStream("/" + WORKER_SCRIPT)) {
+      Files.write(stagingDir.resolve(WORKER_SCRIPT), script.readAllBytes());
     }
     String testClasspath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     return new TestApplication(stagingDir, report, confDir.toAbsolutePath() + ":" + testClasspath);
@@ -77,13 +82,13 @@ public final class TestApplication {
       throws IOException {
     Map<String, LocalResource> workerResources = new LinkedHashMap<>();
     workerResources.put(IMAGE, localResource(stagingDir.resolve(IMAGE)));
-    workerResources.put("worker.sh", localResource(stagingDir.resolve("worker.sh")));
+    workerResources.put(WORKER_SCRIPT, localResource(stagingDir.resolve(WORKER_SCRIPT)));
     LocalResource versionFile = localResource(versionFile(version));
     if (fault == WorkerFault.FILES_MISSING) {
       versionFile.setResource(URL.fromPath(new org.apache.hadoop.fs.Path(
           stagingDir.resolve("missing-" + version + ".txt").toUri())));
     }
-    workerResources.put("version.txt", versionFile);
+    workerResources.put(VERSION_FILE, versionFile);
 
     Map<String, String> env = new LinkedHashMap<>();
     env.put(TestAppMaster.ENV_VERSION, version);
@@ -98,7 +103,7 @@ public final class TestApplication {
     String log = ApplicationConstants.LOG_DIR_EXPANSION_VAR;
     String command = ApplicationConstants.Environment.JAVA_HOME.$$() + "/bin/java -Xmx192m -cp " + amClasspath
         + " " + TestAppMaster.class.getName() + " 1>" + log + "/stdout 2>" + log + "/stderr";
-    return ContainerLaunchContext.newInstance(Map.of("version.txt", localResource(versionFile(version))), env,
+    return ContainerLaunchContext.newInstance(Map.of(VERSION_FILE, localResource(versionFile(version))), env,
         List.of(command), null, null, null);
   }
 

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.yarn.api.records.NodeState;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
@@ -123,6 +124,8 @@ public final class TestCluster implements AutoCloseable {
       try (OutputStream out = Files.newOutputStream(confDir.resolve("yarn-site.xml"))) {
         yarn.getConfig().writeXml(out);
       }
+      // MiniYARNCluster keeps this folder across runs; reports of an earlier run's workers are no use here.
+      FileUtil.fullyDelete(workDir.resolve("reports").toFile());
       ReportDir report = ReportDir.create(workDir.resolve("reports"));
       return new TestCluster(yarn, workDir, report, client);
     }

@@ -88,14 +88,17 @@ public final class Demo implements Callable<Integer> {
   }
 
   private void printTable(List<RestartResult> results) {
-    out.printf("%n%-18s %8s %14s %15s %12s %18s%n", "restart", "workers", "downtime (ms)", "median gap (ms)",
-        "max gap (ms)", "bytes downloaded");
+    out.printf("%n%-18s %8s %14s %15s %12s %18s %18s%n", "restart", "workers", "downtime (ms)", "median gap (ms)",
+        "max gap (ms)", "bytes downloaded", "NM cache misses");
     for (RestartResult r : results) {
-      out.printf("%-18s %8d %14d %15s %12s %18d%n", r.method(), r.workers(), r.downtimeMs(), orDash(r.medianGapMs()),
-          orDash(r.maxGapMs()), r.bytesDownloaded());
+      out.printf("%-18s %8d %14d %15s %12s %18d %18d%n", r.method(), r.workers(), r.downtimeMs(),
+          orDash(r.workerGapMs().median()), orDash(r.workerGapMs().max()), r.bytesDownloaded(),
+          r.cacheMissBytesCounted());
     }
     out.printf("(downtime: first old worker's last heartbeat -> every new worker heartbeating;"
-        + " gap: one worker's last old heartbeat -> its replacement's first)%n");
+        + " gap: one worker's last old heartbeat -> its replacement's first;%n"
+        + " bytes downloaded: files new in the NodeManagers' caches; NM cache misses: their LocalizedCacheMissBytes"
+        + " counter, which counts a file once per container that waited for it)%n");
   }
 
   private static String orDash(long value) {

@@ -4,8 +4,10 @@ import io.workerpool.it.app.ReportDir;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
 import io.workerpool.it.app.WorkerReport;
+import io.workerpool.it.cluster.LocalizedFiles;
 import io.workerpool.it.cluster.NodeMetrics;
 import io.workerpool.it.cluster.UpdateFixture;
+import io.workerpool.it.restart.RestartResult.Spread;
 import io.workerpool.proto.UpdateEvent;
 import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
@@ -31,6 +33,8 @@ import org.apache.hadoop.yarn.api.records.ApplicationId;
  */
 public final class Restarts {
   private static final Duration TIMEOUT = Duration.ofMinutes(3);
+  /** Times come from the workers' and AMs' own reports; polling only decides when to read them. */
+  private static final long POLL_MS = 250;
 
   private final UpdateFixture fixture;
   private final int nodeManagers;
@@ -42,6 +46,10 @@ public final class Restarts {
 
   /** A restart's measurement and what runs after it. */
   public record Restarted(RestartResult result, Running running) {
+  }
+
+  /** What the NodeManagers had downloaded when a restart began. */
+  private record Downloads(LocalizedFiles files, long cacheMissBytes) {
   }
 
   public Restarts(UpdateFixture fixture, int nodeManagers, int workerMb) {
@@ -60,7 +68,7 @@ public final class Restarts {
 
   public Restarted inPlace(Running running, String version, Consumer<UpdateEvent> progress) throws Exception {
     int workers = running.workers().size();
-    long bytesBefore = downloadedBytes();
+    Downloads before = downloads();
     long start = System.currentTimeMillis();
     UpdateStatus status = fixture.client().updateApplication(running.appId(),
         app().amLaunchContext(version, workers, workerMb)).await(TIMEOUT, progress);
@@ -70,16 +78,14 @@ public final class Restarts {
     ApplicationAttemptId next = ApplicationAttemptId.fromString(status.getNewAttemptId());
     List<WorkerReport> fresh = awaitWorkers(next, workers);
     List<WorkerReport> old = reread(running.workers());
-    List<Long> gaps = gaps(status, old, fresh);
-    RestartResult result = new RestartResult(RestartResult.IN_PLACE, workers, downtime(old, fresh), median(gaps),
-        gaps.stream().mapToLong(Long::longValue).max().orElse(-1), downloadedBytes() - bytesBefore, -1,
-        amStarted(next) - start, status);
+    RestartResult result = measured(RestartResult.IN_PLACE, workers, downtime(old, fresh), amStarted(next) - start,
+        Spread.of(gaps(status, old, fresh)), before, Spread.NONE, status);
     return new Restarted(result, new Running(running.appId(), next, fresh));
   }
 
   public Restarted killAndResubmit(Running running, String name, String version) throws Exception {
     int workers = running.workers().size();
-    long bytesBefore = downloadedBytes();
+    Downloads before = downloads();
     long start = System.currentTimeMillis();
     fixture.cluster().client().killApplication(running.appId());
     ApplicationId appId = app().submit(fixture.cluster().client(), version, workers, workerMb,
@@ -89,27 +95,32 @@ public final class Restarts {
     List<WorkerReport> old = reread(running.workers());
     List<Long> bareStarts = new ArrayList<>();
     for (WorkerReport worker : fresh) {
-      long started = lineTime(attempt, "started " + worker.containerId()).orElseThrow(() -> new IllegalStateException("the AM did not report starting " + worker.containerId()));
+      long started = lineTime(attempt, "started " + worker.containerId()).orElseThrow(
+          () -> new IllegalStateException("the AM did not report starting " + worker.containerId()));
       bareStarts.add(worker.firstHeartbeatMs() - started - worker.localizationMillis());
     }
-    RestartResult result = new RestartResult(RestartResult.KILL_RESUBMIT, workers, downtime(old, fresh), -1, -1,
-        downloadedBytes() - bytesBefore, median(bareStarts), amStarted(attempt) - start, null);
+    RestartResult result = measured(RestartResult.KILL_RESUBMIT, workers, downtime(old, fresh),
+        amStarted(attempt) - start, Spread.NONE, before, Spread.of(bareStarts), null);
     return new Restarted(result, new Running(appId, attempt, fresh));
   }
 
   /** Crashes the AM; YARN starts the next attempt, which adopts the running workers unchanged. */
   public Restarted workPreservingAmRestart(Running running) throws Exception {
-    long bytesBefore = downloadedBytes();
+    Downloads before = downloads();
     long start = System.currentTimeMillis();
     app().crashAttempt(running.attempt().toString());
     ApplicationAttemptId next = ApplicationAttemptId.newInstance(running.appId(),
         running.attempt().getAttemptId() + 1);
     long amBack = amStarted(next) - start;
     awaitAdopted(next, running.workers().size());
+    long end = System.currentTimeMillis();
     List<WorkerReport> workers = reread(running.workers());
-    long longestPause = workers.stream().mapToLong(WorkerReport::longestPauseMs).max().orElse(-1);
-    RestartResult result = new RestartResult(RestartResult.WORK_PRESERVING, workers.size(), -1, -1, longestPause,
-        downloadedBytes() - bytesBefore, -1, amBack, null);
+    List<Long> pauses = new ArrayList<>();
+    for (WorkerReport worker : workers) {
+      pauses.add(longestPause(report().heartbeats(worker.containerId()), start, end));
+    }
+    RestartResult result = measured(RestartResult.WORK_PRESERVING, workers.size(), -1, amBack, Spread.of(pauses),
+        before, Spread.NONE, null);
     return new Restarted(result, new Running(running.appId(), next, workers));
   }
 
@@ -117,8 +128,17 @@ public final class Restarts {
   public void stop(Running running) throws Exception {
     fixture.cluster().client().killApplication(running.appId());
     Set<String> ids = running.workers().stream().map(WorkerReport::containerId).collect(Collectors.toSet());
-    poll("the workers of " + running.appId() + " to stop", () -> report().workers().stream()
-        .filter(w -> ids.contains(w.containerId())).allMatch(WorkerReport::stopped));
+    poll("the workers of " + running.appId() + " to stop",
+        () -> report().workers(ids::contains).stream().allMatch(WorkerReport::stopped));
+  }
+
+  private RestartResult measured(String method, int workers, long downtimeMs, long amBackMs, Spread workerGapMs,
+      Downloads before, Spread bareStartMs, UpdateStatus update) throws Exception {
+    Downloads after = downloads();
+    return new RestartResult(method, workers, downtimeMs, amBackMs, workerGapMs,
+        after.files().bytesAddedSince(before.files(), name -> true),
+        after.files().bytesAddedSince(before.files(), TestApplication.SHARED_FILES::contains),
+        after.cacheMissBytes() - before.cacheMissBytes(), bareStartMs, update);
   }
 
   private TestApplication app() {
@@ -129,8 +149,9 @@ public final class Restarts {
     return fixture.cluster().report();
   }
 
-  private long downloadedBytes() throws ReflectiveOperationException {
-    return NodeMetrics.cacheMissBytes(fixture.cluster().yarn(), nodeManagers);
+  private Downloads downloads() throws Exception {
+    return new Downloads(LocalizedFiles.snapshot(fixture.cluster().yarn(), nodeManagers),
+        NodeMetrics.cacheMissBytes(fixture.cluster().yarn(), nodeManagers));
   }
 
   private Optional<Long> lineTime(ApplicationAttemptId attempt, String line) {
@@ -166,14 +187,14 @@ public final class Restarts {
       if (System.currentTimeMillis() > deadline) {
         throw new IllegalStateException("gave up waiting for " + what + " after " + TIMEOUT.toMinutes() + " min");
       }
-      Thread.sleep(100);
+      Thread.sleep(POLL_MS);
     }
   }
 
   /** The same workers' reports as they stand now (their last heartbeat has moved on). */
   private List<WorkerReport> reread(List<WorkerReport> workers) throws Exception {
     Set<String> ids = workers.stream().map(WorkerReport::containerId).collect(Collectors.toSet());
-    return report().workers().stream().filter(w -> ids.contains(w.containerId())).toList();
+    return report().workers(ids::contains);
   }
 
   /** First old worker's last heartbeat → every new worker heartbeating. */
@@ -199,8 +220,16 @@ public final class Restarts {
     return gaps;
   }
 
-  private static long median(List<Long> values) {
-    List<Long> sorted = values.stream().sorted().toList();
-    return sorted.isEmpty() ? -1 : sorted.get(sorted.size() / 2);
+  /** The longest time between two heartbeats that overlaps [from, to]. */
+  static long longestPause(List<Long> heartbeats, long from, long to) {
+    long longest = 0;
+    for (int i = 1; i < heartbeats.size(); i++) {
+      long previous = heartbeats.get(i - 1);
+      long next = heartbeats.get(i);
+      if (next >= from && previous <= to) {
+        longest = Math.max(longest, next - previous);
+      }
+    }
+    return longest;
   }
 }

@@ -1,0 +1,62 @@
+package io.workerpool.it.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one benchmark run measured, as written to results.json.
+ *
+ * @param conversion the RM's conversion cost at scale (issue 6c, {@code ConversionBenchmark}); empty until that
+ *     benchmark is part of the suite
+ */
+public record BenchmarkResults(String date, Settings settings, long wallTimeSeconds, List<RestartRow> restarts,
+    List<SwapGapRow> swapGaps, List<Metric> conversion, List<Target> targets) {
+
+  /**
+   * How the run was set up; all restarts ran on one cluster in this run.
+   *
+   * @param clusterSettings yarn-site settings given with --set
+   */
+  public record Settings(String command, List<Integer> workers, int imageMb, int workerMb, int nodeManagers,
+      int nodeMemoryMb, int availableProcessors, Map<String, String> clusterSettings) {
+  }
+
+  /** Every number as one flat row, for results.csv. */
+  List<Metric> metrics() {
+    List<Metric> metrics = new ArrayList<>();
+    for (RestartRow r : restarts) {
+      add(metrics, "restart", r.method(), r.workers(), "downtime", r.downtimeMs(), "ms");
+      add(metrics, "restart", r.method(), r.workers(), "am_registered", r.amBackMs(), "ms");
+      add(metrics, "restart", r.method(), r.workers(), "worker_gap_median", r.workerGapMedianMs(), "ms");
+      add(metrics, "restart", r.method(), r.workers(), "worker_gap_max", r.workerGapMaxMs(), "ms");
+      add(metrics, "restart", r.method(), r.workers(), "bytes_downloaded", r.bytesDownloaded(), "bytes");
+      add(metrics, "restart", r.method(), r.workers(), "unchanged_bytes_downloaded", r.unchangedBytesDownloaded(),
+          "bytes");
+      add(metrics, "restart", r.method(), r.workers(), "nm_cache_miss_bytes_counted", r.cacheMissBytesCounted(),
+          "bytes");
+      add(metrics, "restart", r.method(), r.workers(), "machine_cpu_busy", r.cpuBusyPercent() < 0 ? null
+          : (long) r.cpuBusyPercent(), "percent");
+      if (r.updatePhasesMs() != null) {
+        for (Map.Entry<String, Long> phase : r.updatePhasesMs().entrySet()) {
+          add(metrics, "restart", r.method(), r.workers(), "phase_" + phase.getKey(), phase.getValue(), "ms");
+        }
+      }
+    }
+    for (SwapGapRow g : swapGaps) {
+      add(metrics, "swap-gap", "in-place swap", g.workers(), "gap_median", g.swapGapMedianMs(), "ms");
+      add(metrics, "swap-gap", "in-place swap", g.workers(), "gap_max", g.swapGapMaxMs(), "ms");
+      add(metrics, "swap-gap", "bare start", g.workers(), "gap_median", g.bareStartMedianMs(), "ms");
+      add(metrics, "swap-gap", "bare start", g.workers(), "gap_max", g.bareStartMaxMs(), "ms");
+    }
+    metrics.addAll(conversion);
+    return metrics;
+  }
+
+  private static void add(List<Metric> metrics, String section, String method, int size, String metric, Long value,
+      String unit) {
+    if (value != null) {
+      metrics.add(new Metric(section, method, size, metric, value, unit));
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.workerpool.it.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Prints a run's results as Markdown tables, aligned for the console and ready for the README. */
+final class ResultTable {
+  private ResultTable() {
+  }
+
+  static void print(BenchmarkResults results, PrintStream out) {
+    List<List<String>> restarts = new ArrayList<>();
+    restarts.add(List.of("workers", "restart", "downtime (ms)", "new AM registered (ms)",
+        "worker gap median / max (ms)", "downloaded (bytes)", "of it unchanged files (bytes)",
+        "NM cache-miss counter (bytes)", "CPU busy"));
+    for (RestartRow r : results.restarts()) {
+      restarts.add(List.of(Integer.toString(r.workers()), r.method(),
+          r.downtimeMs() == null ? "- (keeps old version)" : Long.toString(r.downtimeMs()),
+          Long.toString(r.amBackMs()),
+          r.workerGapMedianMs() == null ? "-" : r.workerGapMedianMs() + " / " + r.workerGapMaxMs(),
+          bytes(r.bytesDownloaded()), bytes(r.unchangedBytesDownloaded()), bytes(r.cacheMissBytesCounted()),
+          r.cpuBusyPercent() < 0 ? "-" : r.cpuBusyPercent() + " %"));
+    }
+    render(restarts, out);
+
+    List<List<String>> gaps = new ArrayList<>();
+    gaps.add(List.of("workers", "in-place swap gap median / max (ms)", "bare worker start median / max (ms)"));
+    for (SwapGapRow g : results.swapGaps()) {
+      gaps.add(List.of(Integer.toString(g.workers()), g.swapGapMedianMs() + " / " + g.swapGapMaxMs(),
+          g.bareStartMedianMs() + " / " + g.bareStartMaxMs()));
+    }
+    out.println();
+    render(gaps, out);
+
+    out.println();
+    if (results.conversion().isEmpty()) {
+      out.println("RM conversion cost at scale (issue 6c): not part of this run.");
+    } else {
+      List<List<String>> conversion = new ArrayList<>();
+      conversion.add(List.of("method", "containers", "metric", "value", "unit"));
+      for (Metric m : results.conversion()) {
+        conversion.add(List.of(m.method(), Integer.toString(m.size()), m.metric(), Double.toString(m.value()),
+            m.unit()));
+      }
+      render(conversion, out);
+    }
+
+    List<List<String>> targets = new ArrayList<>();
+    targets.add(List.of("target", "measured", "met"));
+    for (Target t : results.targets()) {
+      targets.add(List.of(t.target(), t.measured(), t.met() ? "yes" : "no"));
+    }
+    out.println();
+    render(targets, out);
+  }
+
+  private static String bytes(long value) {
+    return String.format("%,d", value);
+  }
+
+  private static void render(List<List<String>> rows, PrintStream out) {
+    int[] widths = new int[rows.get(0).size()];
+    for (List<String> row : rows) {
+      for (int i = 0; i < row.size(); i++) {
+        widths[i] = Math.max(widths[i], row.get(i).length());
+      }
+    }
+    for (int r = 0; r < rows.size(); r++) {
+      StringBuilder line = new StringBuilder("|");
+      for (int i = 0; i < widths.length; i++) {
+        line.append(' ').append(String.format("%-" + widths[i] + "s", rows.get(r).get(i))).append(" |");
+      }
+      out.println(line);
+      if (r == 0) {
+        StringBuilder rule = new StringBuilder("|");
+        for (int width : widths) {
+          rule.append('-').append("-".repeat(width)).append("-|");
+        }
+        out.println(rule);
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.workerpool.it.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.workerpool.it.restart.RestartResult;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The targets judged from measured rows. */
+class TargetTest {
+
+  @Test
+  void judgesRatioUnchangedBytesAndFlatness() {
+    List<Target> targets = Target.evaluate(List.of(
+        row(RestartResult.IN_PLACE, 8, 1000L, 0),
+        row(RestartResult.KILL_RESUBMIT, 8, 4000L, 100),
+        row(RestartResult.IN_PLACE, 32, 1200L, 0),
+        row(RestartResult.KILL_RESUBMIT, 32, 7000L, 100),
+        row(RestartResult.WORK_PRESERVING, 32, null, 0),
+        row(RestartResult.IN_PLACE, 64, 2000L, 3)));
+
+    assertEquals(3, targets.size(), targets.toString());
+    assertEquals(true, targets.get(0).met(), "1200 / 7000 = 0.17");
+    assertEquals(false, targets.get(1).met(), "3 bytes of unchanged files came again at 64 workers");
+    assertEquals(false, targets.get(2).met(), "2000 / 1000 = 2.0 > 1.5");
+  }
+
+  private static RestartRow row(String method, int workers, Long downtimeMs, long unchangedBytes) {
+    return new RestartRow(method, workers, downtimeMs, 1000, null, null, unchangedBytes, unchangedBytes, 0, null, 50);
+  }
+}
