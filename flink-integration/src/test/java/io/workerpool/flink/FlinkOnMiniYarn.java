@@ -73,13 +73,6 @@ final class FlinkOnMiniYarn {
         classpath.add(entry);
       }
     }
-    // A stock Flink JobManager that gets SIGTERM shuts down gracefully, and its NMClient then stops
-    // every TaskManager container it started (NMClientImpl cleans up running containers on stop):
-    // the old JobManager would kill the pooled TaskManagers ~300 ms after the Worker Pool ends it.
-    // Until the ResourceManager ends the old AM without that window (SIGKILL), the NodeManagers
-    // here kill right after SIGTERM. The Worker Pool's own stop of a replaced TaskManager keeps
-    // its grace (yarn.nodemanager.worker-pool.stop-grace-ms).
-    builder.set(YarnConfiguration.NM_SLEEP_DELAY_BEFORE_SIGKILL_MS, "0");
     return builder.set(YarnConfiguration.YARN_APPLICATION_CLASSPATH, String.join(",", classpath));
   }
 

@@ -58,6 +58,15 @@ public final class Benchmark implements Callable<Integer> {
           + " (default ${DEFAULT-VALUE}).")
   int warmupWorkers;
 
+  @Option(names = "--conversion-containers", defaultValue = "10000",
+      description = "Pooled containers of the RM conversion benchmark on simulated nodes; 0 to skip it"
+          + " (default ${DEFAULT-VALUE}).")
+  int conversionContainers;
+
+  @Option(names = "--conversion-nodes", defaultValue = "1000",
+      description = "Simulated NodeManagers of the RM conversion benchmark (default ${DEFAULT-VALUE}).")
+  int conversionNodes;
+
   @Option(names = "--set", paramLabel = "KEY=VALUE",
       description = "An extra yarn-site.xml setting of the embedded cluster, to compare configurations (repeatable).")
   Map<String, String> settings = new LinkedHashMap<>();
@@ -120,10 +129,23 @@ public final class Benchmark implements Callable<Integer> {
       }
     }
 
+    List<Metric> conversion = new ArrayList<>();
+    if (conversionContainers > 0 && failure == null) {
+      progress("RM conversion cost: %d pooled containers on %d simulated NodeManagers", conversionContainers,
+          conversionNodes);
+      ConversionResult result = ConversionBenchmark.run(conversionContainers, conversionNodes, out);
+      result.print(out);
+      conversion.addAll(ConversionMetrics.of(result));
+      if (!result.correct()) {
+        failure = "the conversion benchmark's accounting or conversions were wrong (see above)";
+      }
+    }
+
     BenchmarkResults run = new BenchmarkResults(LocalDate.now().toString(),
         new BenchmarkResults.Settings(COMMAND, completed, imageMb, WORKER_MB, NODE_MANAGERS, nodeMemoryMb,
             Runtime.getRuntime().availableProcessors(), settings),
-        (System.currentTimeMillis() - startedAt) / 1000, rows, swapGaps, List.of(), Target.evaluate(rows));
+        (System.currentTimeMillis() - startedAt) / 1000, rows, swapGaps, conversion,
+        Target.evaluate(rows, conversion));
     out.println();
     ResultTable.print(run, out);
     out.println();

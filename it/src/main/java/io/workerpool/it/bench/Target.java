@@ -13,7 +13,10 @@ public record Target(String target, String measured, boolean met) {
   /** "Nearly flat": the in-place downtime at the largest worker count is at most this multiple of the smallest's. */
   static final double FLAT_FACTOR = 1.5;
 
-  static List<Target> evaluate(List<RestartRow> rows) {
+  /** Conversion cost target of the issue: median per container at 10,000 pooled containers. */
+  static final double CONVERSION_MEDIAN_US = 10;
+
+  static List<Target> evaluate(List<RestartRow> rows, List<Metric> conversion) {
     List<Target> targets = new ArrayList<>();
     Optional<RestartRow> inPlace32 = find(rows, RestartResult.IN_PLACE, 32);
     Optional<RestartRow> resubmit32 = find(rows, RestartResult.KILL_RESUBMIT, 32);
@@ -36,6 +39,11 @@ public record Target(String target, String measured, boolean met) {
           String.format("%.2f x (%d ms -> %d ms)", factor, smallest.downtimeMs(), largest.downtimeMs()),
           factor <= FLAT_FACTOR));
     }
+    conversion.stream().filter(m -> m.method().equals(ConversionMetrics.CONVERSION)
+        && m.metric().equals("median")).findFirst().ifPresent(median -> targets.add(new Target(
+            String.format("conversion <= %.0f us per container (median) at %,d containers", CONVERSION_MEDIAN_US,
+                median.size()),
+            String.format("%.1f us", median.value()), median.value() <= CONVERSION_MEDIAN_US)));
     return targets;
   }
 

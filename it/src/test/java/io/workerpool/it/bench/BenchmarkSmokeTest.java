@@ -17,14 +17,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The benchmark's code path, one small round: 2 workers, a 4 MiB image. Not a measurement. */
+/** The benchmark's code path, one small round: 2 workers, a 4 MiB image, 100 conversions. Not a measurement. */
 class BenchmarkSmokeTest {
 
   @Test
   void oneSmallRoundWritesTableCsvJsonAndCharts(@TempDir Path out) throws Exception {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     int code = new CommandLine(new Benchmark(new PrintStream(printed, true, StandardCharsets.UTF_8)))
-        .execute("--workers", "2", "--image-mb", "4", "--warmup-workers", "0", "--out", out.toString());
+        .execute("--workers", "2", "--image-mb", "4", "--warmup-workers", "0", "--out", out.toString(),
+            "--conversion-containers", "100", "--conversion-nodes", "10");
     String table = printed.toString(StandardCharsets.UTF_8);
     System.out.println(table);
     assertEquals(0, code, table);
@@ -42,6 +43,8 @@ class BenchmarkSmokeTest {
     JsonNode json = new ObjectMapper().readTree(out.resolve(ResultFiles.JSON).toFile());
     assertEquals(3, json.get("restarts").size(), json.toPrettyString());
     assertEquals(1, json.get("swapGaps").size(), json.toPrettyString());
+    assertEquals(1L, csv.get("Worker Pool conversion/100/accounting_unchanged"), "the conversion benchmark ran and"
+        + " left the scheduler's accounting unchanged");
     for (String chart : List.of(Charts.DOWNTIME, Charts.DOWNLOADS, Charts.SWAP_GAP)) {
       byte[] png = Files.readAllBytes(out.resolve(chart));
       assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', chart);

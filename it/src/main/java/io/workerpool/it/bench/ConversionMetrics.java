@@ -1,0 +1,28 @@
+package io.workerpool.it.bench;
+
+import java.util.List;
+
+/** The conversion benchmark's result as rows of the suite's results (section {@code conversion}, microseconds). */
+final class ConversionMetrics {
+  static final String CONVERSION = "Worker Pool conversion";
+  static final String ALLOCATION = "CapacityScheduler allocation";
+
+  private ConversionMetrics() {
+  }
+
+  static List<Metric> of(ConversionResult r) {
+    int size = r.containers();
+    return List.of(
+        micros(CONVERSION, size, "median", r.convertMedianNanos()),
+        micros(CONVERSION, size, "p99", r.convertP99Nanos()),
+        micros(CONVERSION, size, "allocate_call_per_container", r.convertCallNanos() / size),
+        micros(ALLOCATION, size, "median", r.scheduleMedianNanos()),
+        micros(ALLOCATION, size, "p99", r.scheduleP99Nanos()),
+        micros(ALLOCATION, size, "ask_to_all_pulled_per_container", r.scheduleWallNanos() / size),
+        new Metric("conversion", CONVERSION, size, "accounting_unchanged", r.usageUnchanged() ? 1 : 0, "boolean"));
+  }
+
+  private static Metric micros(String method, int size, String metric, long nanos) {
+    return new Metric("conversion", method, size, metric, Math.round(nanos / 100.0) / 10.0, "us");
+  }
+}
