@@ -103,10 +103,8 @@ public final class Benchmark implements Callable<Integer> {
     List<SwapGapRow> swapGaps = new ArrayList<>();
     List<Integer> completed = new ArrayList<>();
     String failure = null;
-    // Container logs are deleted when their application ends: otherwise each NodeManager's stop waits 10 s
-    // for the pending (3 h) deletions. The benchmark reads the workers' reports, not their logs.
     TestCluster.Builder cluster = TestCluster.builder("bench-cluster").nodeManagers(NODE_MANAGERS)
-        .nodeMemoryMb(nodeMemoryMb).set("yarn.nodemanager.log.retain-seconds", "0");
+        .nodeMemoryMb(nodeMemoryMb);
     settings.forEach(cluster::set);
     try (UpdateFixture fixture = UpdateFixture.start(cluster, CLAIM_TIMEOUT_MS, (long) imageMb << 20)) {
       Restarts restarts = new Restarts(fixture, NODE_MANAGERS, WORKER_MB);

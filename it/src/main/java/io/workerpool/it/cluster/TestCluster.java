@@ -108,6 +108,9 @@ public final class TestCluster implements AutoCloseable {
       conf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 0.5f);
       // One container per node heartbeat spreads an application's workers over the nodes.
       conf.setBoolean("yarn.scheduler.capacity.per-node-heartbeat.multiple-assignments-enabled", false);
+      // Container logs go when their application ends: otherwise every NodeManager's stop waits 10 s for the
+      // pending (3 h) deletions. Tests read the workers' reports, not their logs.
+      conf.setLong(YarnConfiguration.NM_LOG_RETAIN_SECONDS, 0);
       settings.forEach(conf::set);
 
       Path workDir = Path.of("target", name).toAbsolutePath();
