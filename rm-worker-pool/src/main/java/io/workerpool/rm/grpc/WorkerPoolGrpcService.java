@@ -95,7 +95,7 @@ public final class WorkerPoolGrpcService extends WorkerPoolGrpc.WorkerPoolImplBa
       }
     };
     stream.setOnCancelHandler(() -> update.unwatch(watcher));
-    update.watch(watcher);
+    update.watch(watcher, stream::isReady);
     if (update.isFinished()) {
       update.unwatch(watcher);
     }
