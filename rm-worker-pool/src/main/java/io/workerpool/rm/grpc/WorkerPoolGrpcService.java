@@ -96,9 +96,6 @@ public final class WorkerPoolGrpcService extends WorkerPoolGrpc.WorkerPoolImplBa
     };
     stream.setOnCancelHandler(() -> update.unwatch(watcher));
     update.watch(watcher, stream::isReady);
-    if (update.isFinished()) {
-      update.unwatch(watcher);
-    }
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -21,10 +22,12 @@ import org.slf4j.LoggerFactory;
  * the watcher. Phase changes are delivered as their own events, in order; worker changes that come
  * faster than {@link #MIN_INTERVAL_MS} are folded into one event. Every event carries the update's
  * phase as of its change and the worker records as of its delivery, so the last event (the final
- * phase, after which nothing more is delivered) carries the final status.
+ * phase, after which nothing more is delivered) carries the final status. The executor runs one
+ * task at a time, which keeps each watcher's events in order.
  */
 final class WatchFeed {
   static final long MIN_INTERVAL_MS = 200;
+  private static final long MIN_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(MIN_INTERVAL_MS);
   private static final Logger LOG = LoggerFactory.getLogger(WatchFeed.class);
 
   private final Consumer<UpdateEvent> watcher;
@@ -34,8 +37,10 @@ final class WatchFeed {
 
   // Guarded by this.
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  // The drain that counts (the one most recently scheduled) while it has not started yet.
   private ScheduledFuture<?> drain;
   private long drainDueNanos;
+  private long drainGeneration;
   private long nextWorkerEventNanos = System.nanoTime();
   private boolean ended;
 
@@ -113,27 +118,40 @@ final class WatchFeed {
     if (drain != null) {
       drain.cancel(false);
     }
+    long generation = ++drainGeneration;
     drainDueNanos = due;
-    drain = executor.schedule(this::drain, delayNanos, TimeUnit.NANOSECONDS);
+    try {
+      drain = executor.schedule(() -> drain(generation), delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // The service is stopping: the watchers' streams are being closed.
+      drain = null;
+      cancel();
+    }
   }
 
-  private void drain() {
+  private void drain(long generation) {
     List<Pending> batch;
     synchronized (this) {
+      if (generation != drainGeneration) {
+        return;
+      }
       drain = null;
       if (pending.isEmpty()) {
         return;
       }
       long now = System.nanoTime();
-      boolean hasOwn = pending.stream().anyMatch(p -> !p.foldable);
-      if (!ready.getAsBoolean() || !hasOwn && now - nextWorkerEventNanos < 0) {
-        scheduleIn(Math.max(TimeUnit.MILLISECONDS.toNanos(MIN_INTERVAL_MS) / 4, nextWorkerEventNanos - now));
+      if (!ready.getAsBoolean()) {
+        scheduleIn(MIN_INTERVAL_NANOS);
+        return;
+      }
+      if (pending.stream().allMatch(p -> p.foldable) && now - nextWorkerEventNanos < 0) {
+        scheduleIn(nextWorkerEventNanos - now);
         return;
       }
       batch = new ArrayList<>(pending);
       pending.clear();
       if (batch.stream().anyMatch(p -> p.foldable)) {
-        nextWorkerEventNanos = now + TimeUnit.MILLISECONDS.toNanos(MIN_INTERVAL_MS);
+        nextWorkerEventNanos = now + MIN_INTERVAL_NANOS;
       }
     }
     List<WorkerRecord> records = workers.get();
