@@ -27,6 +27,7 @@ public final class WorkerPoolService extends AbstractService {
   private final ResourceManagerDriver driver;
   private UpdateManager updates;
   private ScheduledExecutorService timer;
+  private ScheduledExecutorService watchExecutor;
   private Server server;
   private InetSocketAddress address;
   private int maxRequestBytes;
@@ -46,12 +47,10 @@ public final class WorkerPoolService extends AbstractService {
         conf.getLong(WorkerPoolConfigKeys.EARLY_EXIT_WINDOW_MS, WorkerPoolConfigKeys.DEFAULT_EARLY_EXIT_WINDOW_MS),
         conf.getInt(WorkerPoolConfigKeys.HISTORY_SIZE, WorkerPoolConfigKeys.DEFAULT_HISTORY_SIZE),
         conf.getLong(WorkerPoolConfigKeys.AM_STOP_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_AM_STOP_TIMEOUT_MS));
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, "WorkerPool deadlines");
-      thread.setDaemon(true);
-      return thread;
-    });
-    updates = new UpdateManager(driver, WorkerPoolMetrics.register(), System::currentTimeMillis, settings, timer);
+    timer = daemonExecutor("WorkerPool deadlines");
+    watchExecutor = daemonExecutor("WorkerPool watchers");
+    updates = new UpdateManager(driver, WorkerPoolMetrics.register(), System::currentTimeMillis, settings, timer,
+        watchExecutor);
     super.serviceInit(conf);
   }
 
@@ -75,8 +74,19 @@ public final class WorkerPoolService extends AbstractService {
     if (timer != null) {
       timer.shutdownNow();
     }
+    if (watchExecutor != null) {
+      watchExecutor.shutdownNow();
+    }
     WorkerPoolMetrics.unregister();
     super.serviceStop();
+  }
+
+  private static ScheduledExecutorService daemonExecutor(String name) {
+    return Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, name);
+      thread.setDaemon(true);
+      return thread;
+    });
   }
 
   public UpdateManager updates() {

@@ -95,10 +95,7 @@ public final class WorkerPoolGrpcService extends WorkerPoolGrpc.WorkerPoolImplBa
       }
     };
     stream.setOnCancelHandler(() -> update.unwatch(watcher));
-    update.watch(watcher);
-    if (update.isFinished()) {
-      update.unwatch(watcher);
-    }
+    update.watch(watcher, stream::isReady);
   }
 
   @Override

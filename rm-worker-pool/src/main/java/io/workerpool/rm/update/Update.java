@@ -8,10 +8,12 @@ import io.workerpool.proto.WorkerRecord;
 import io.workerpool.proto.WorkerState;
 import io.workerpool.protocol.LaunchContextCodec;
 import io.workerpool.rm.pool.PooledWorker;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
@@ -19,28 +21,35 @@ import org.apache.hadoop.yarn.api.records.ContainerId;
 
 /**
  * One update of one application: its phase, when it entered each phase, and one record per
- * worker (old container → new container). Every change is published to the watchers as an
- * {@link UpdateEvent}; the phase follows {@link UpdateLifecycle}.
+ * worker (old container → new container). Changes reach the watchers as {@link UpdateEvent}s through
+ * a {@link WatchFeed} each, off the changing thread; the phase follows {@link UpdateLifecycle}.
  */
 public final class Update {
   private final String id;
   private final ApplicationId applicationId;
   private final LongSupplier clock;
-  private final UpdateStatus.Builder status;
-  private final List<Consumer<UpdateEvent>> watchers = new CopyOnWriteArrayList<>();
-  // The records inside status, by old container: an update of 10,000 workers changes one record at a time.
-  private final Map<ContainerId, WorkerRecord.Builder> workers = new HashMap<>();
+  private final ScheduledExecutorService watchExecutor;
+  // All of the status but the workers: small, rebuilt on each phase change.
+  private UpdateStatus header;
+  // The worker records by old container, in the order they joined: an update of 10,000 workers
+  // changes one record at a time, and a status is built only when someone asks for it.
+  private final Map<ContainerId, WorkerRecord> workers = new LinkedHashMap<>();
+  private final List<WatchFeed> feeds = new ArrayList<>();
 
-  public Update(String id, ApplicationId applicationId, String clientRequestId, LongSupplier clock) {
+  /** @param watchExecutor delivers the events to the watchers */
+  public Update(String id, ApplicationId applicationId, String clientRequestId, LongSupplier clock,
+      ScheduledExecutorService watchExecutor) {
     this.id = id;
     this.applicationId = applicationId;
     this.clock = clock;
-    this.status = UpdateStatus.newBuilder()
+    this.watchExecutor = watchExecutor;
+    this.header = UpdateStatus.newBuilder()
         .setUpdateId(id)
         .setApplicationId(applicationId.toString())
         .setClientRequestId(clientRequestId)
         .setPhase(UpdatePhase.ACCEPTED)
-        .addPhaseTimes(PhaseTime.newBuilder().setPhase(UpdatePhase.ACCEPTED).setEnteredAtMs(clock.getAsLong()));
+        .addPhaseTimes(PhaseTime.newBuilder().setPhase(UpdatePhase.ACCEPTED).setEnteredAtMs(clock.getAsLong()))
+        .build();
   }
 
   public String id() {
@@ -52,31 +61,44 @@ public final class Update {
   }
 
   public synchronized UpdatePhase phase() {
-    return status.getPhase();
+    return header.getPhase();
   }
 
   public synchronized boolean isFinished() {
-    return UpdateLifecycle.isFinal(status.getPhase());
+    return UpdateLifecycle.isFinal(header.getPhase());
   }
 
-  public synchronized UpdateStatus snapshot() {
-    return status.build();
+  public UpdateStatus snapshot() {
+    UpdateStatus current;
+    List<WorkerRecord> records;
+    synchronized (this) {
+      current = header;
+      records = workerRecords();
+    }
+    return current.toBuilder().addAllWorkers(records).build();
   }
 
   /** Moves to the next phase; {@code message} says why, for people watching. */
   public synchronized void on(UpdateLifecycle.Event event, String message) {
-    UpdatePhase next = UpdateLifecycle.next(status.getPhase(), event);
-    status.setPhase(next)
-        .addPhaseTimes(PhaseTime.newBuilder().setPhase(next).setEnteredAtMs(clock.getAsLong()));
+    UpdatePhase next = UpdateLifecycle.next(header.getPhase(), event);
+    long now = clock.getAsLong();
+    UpdateStatus.Builder changed = header.toBuilder().setPhase(next)
+        .addPhaseTimes(PhaseTime.newBuilder().setPhase(next).setEnteredAtMs(now));
     if (event == UpdateLifecycle.Event.FAIL || event == UpdateLifecycle.Event.CANCEL) {
-      status.setDiagnostics(message);
+      changed.setDiagnostics(message);
     }
-    publish(message);
+    header = changed.build();
+    for (WatchFeed feed : feeds) {
+      feed.own(header, now, message);
+    }
+    if (UpdateLifecycle.isFinal(next)) {
+      feeds.clear();
+    }
   }
 
   /** Moves on only where the table allows it; returns whether it did. */
   public synchronized boolean onIfAllowed(UpdateLifecycle.Event event, String message) {
-    if (!UpdateLifecycle.allows(status.getPhase(), event)) {
+    if (!UpdateLifecycle.allows(header.getPhase(), event)) {
       return false;
     }
     on(event, message);
@@ -84,12 +106,14 @@ public final class Update {
   }
 
   public synchronized void setAttempts(String oldAttemptId, String newAttemptId) {
+    UpdateStatus.Builder changed = header.toBuilder();
     if (oldAttemptId != null) {
-      status.setOldAttemptId(oldAttemptId);
+      changed.setOldAttemptId(oldAttemptId);
     }
     if (newAttemptId != null) {
-      status.setNewAttemptId(newAttemptId);
+      changed.setNewAttemptId(newAttemptId);
     }
+    header = changed.build();
   }
 
   public void workerPooled(PooledWorker worker) {
@@ -132,34 +156,45 @@ public final class Update {
         .setReason(reason));
   }
 
-  /** The watcher first gets the current status, then every change, in order. */
-  public synchronized void watch(Consumer<UpdateEvent> watcher) {
-    watchers.add(watcher);
-    watcher.accept(event("watching update " + id));
+  /** The watcher first gets the current status, then the changes, in order, on another thread. */
+  public void watch(Consumer<UpdateEvent> watcher) {
+    watch(watcher, () -> true);
   }
 
-  public void unwatch(Consumer<UpdateEvent> watcher) {
-    watchers.remove(watcher);
+  /** @param ready whether the watcher takes an event now; changes fold while it does not */
+  public synchronized void watch(Consumer<UpdateEvent> watcher, BooleanSupplier ready) {
+    WatchFeed feed = new WatchFeed(watcher, ready, this::workerRecords, watchExecutor);
+    feed.own(header, clock.getAsLong(), "watching update " + id);
+    if (!isFinished()) {
+      feeds.add(feed);
+    }
+  }
+
+  public synchronized void unwatch(Consumer<UpdateEvent> watcher) {
+    feeds.removeIf(feed -> {
+      if (feed.watcher() != watcher) {
+        return false;
+      }
+      feed.cancel();
+      return true;
+    });
   }
 
   private synchronized void changeWorker(ContainerId old, String message, Consumer<WorkerRecord.Builder> change) {
-    WorkerRecord.Builder record = workers.computeIfAbsent(old,
-        id -> status.addWorkersBuilder().setOldContainerId(id.toString()));
-    change.accept(record);
-    publish(message);
+    WorkerRecord record = workers.get(old);
+    WorkerRecord.Builder changed = record == null
+        ? WorkerRecord.newBuilder().setOldContainerId(old.toString()) : record.toBuilder();
+    change.accept(changed);
+    workers.put(old, changed.build());
+    if (!feeds.isEmpty()) {
+      long now = clock.getAsLong();
+      for (WatchFeed feed : feeds) {
+        feed.workerChanged(header, now, message);
+      }
+    }
   }
 
-  private UpdateEvent event(String message) {
-    return UpdateEvent.newBuilder().setAtMs(clock.getAsLong()).setMessage(message).setStatus(status.build()).build();
-  }
-
-  private void publish(String message) {
-    if (watchers.isEmpty()) {
-      return;
-    }
-    UpdateEvent event = event(message);
-    for (Consumer<UpdateEvent> watcher : watchers) {
-      watcher.accept(event);
-    }
+  private synchronized List<WorkerRecord> workerRecords() {
+    return new ArrayList<>(workers.values());
   }
 }

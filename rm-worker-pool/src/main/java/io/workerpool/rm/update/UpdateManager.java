@@ -50,6 +50,7 @@ public final class UpdateManager {
   private final long amStopTimeoutMs;
   private final int historySize;
   private final ScheduledExecutorService timer;
+  private final ScheduledExecutorService watchExecutor;
 
   private final Map<String, Update> updates = new LinkedHashMap<>();
   private final Map<ApplicationId, Update> latestByApp = new HashMap<>();
@@ -101,8 +102,12 @@ public final class UpdateManager {
   private record Replaced(Swap swap, long atMs) {
   }
 
+  /**
+   * @param timer runs the deadlines
+   * @param watchExecutor delivers the updates' events to their watchers
+   */
   public UpdateManager(ResourceManagerDriver driver, UpdateListener listener, LongSupplier clock,
-      UpdateSettings settings, ScheduledExecutorService timer) {
+      UpdateSettings settings, ScheduledExecutorService timer, ScheduledExecutorService watchExecutor) {
     this.driver = driver;
     this.listener = listener;
     this.clock = clock;
@@ -111,6 +116,7 @@ public final class UpdateManager {
     this.amStopTimeoutMs = settings.amStopTimeoutMs();
     this.historySize = settings.historySize();
     this.timer = timer;
+    this.watchExecutor = watchExecutor;
   }
 
   // ---- client side ------------------------------------------------------------------------
@@ -135,7 +141,7 @@ public final class UpdateManager {
         throw new UpdateRefusedException(Reason.ALREADY_EXISTS,
             "application " + appId + " is already being updated by " + active.get(appId).update.id());
       }
-      Update update = new Update("update_" + UUID.randomUUID(), appId, clientRequestId, clock);
+      Update update = new Update("update_" + UUID.randomUUID(), appId, clientRequestId, clock, watchExecutor);
       update.setAttempts(currentAttempt.toString(), null);
       started = new Active(update, currentAttempt);
       active.put(appId, started);

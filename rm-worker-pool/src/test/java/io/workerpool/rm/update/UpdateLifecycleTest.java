@@ -17,23 +17,35 @@ import io.workerpool.proto.UpdateEvent;
 import io.workerpool.proto.WorkerState;
 import io.workerpool.rm.pool.PooledWorker;
 import io.workerpool.rm.update.UpdateLifecycle.Event;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.Resource;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class UpdateLifecycleTest {
   private static final ApplicationId APP = ApplicationId.newInstance(1_700_000_000_000L, 3);
 
+  private final ScheduledExecutorService watchExecutor = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopWatchExecutor() {
+    watchExecutor.shutdownNow();
+  }
+
   @Test
   void aSuccessfulUpdateWalksEveryPhaseInOrder() {
     AtomicLong clock = new AtomicLong(100);
-    Update update = new Update("u1", APP, "", clock::get);
+    Update update = new Update("u1", APP, "", clock::get, watchExecutor);
 
     for (Event event : List.of(Event.AM1_ENDING, Event.NEW_ATTEMPT_ADDED, Event.NEW_ATTEMPT_REGISTERED,
         Event.POOL_DRAINED)) {
@@ -79,9 +91,9 @@ class UpdateLifecycleTest {
   }
 
   @Test
-  void watchersSeeTheCurrentStatusThenEveryChangeWithTheWorkerTable() {
-    Update update = new Update("u2", APP, "req-9", () -> 5);
-    List<UpdateEvent> seen = new ArrayList<>();
+  void watchersSeeTheCurrentStatusThenTheChangesWithTheWorkerTable() throws InterruptedException {
+    Update update = new Update("u2", APP, "req-9", () -> 5, watchExecutor);
+    BlockingQueue<UpdateEvent> seen = new LinkedBlockingQueue<>();
     update.watch(seen::add);
     ApplicationAttemptId attempt1 = ApplicationAttemptId.newInstance(APP, 1);
     ContainerId c1 = ContainerId.newContainerId(attempt1, 2);
@@ -91,16 +103,21 @@ class UpdateLifecycleTest {
     update.workerPooled(new PooledWorker(c1, NodeId.newInstance("n1", 1), Resource.newInstance(512, 1), 5));
     update.workerConverted(c1, c3, 5_000);
 
-    assertEquals(4, seen.size());
-    assertEquals(ACCEPTED, seen.get(0).getStatus().getPhase());
-    assertEquals("req-9", seen.get(0).getStatus().getClientRequestId());
-    var worker = seen.get(3).getStatus().getWorkers(0);
+    UpdateEvent first = seen.poll(10, TimeUnit.SECONDS);
+    assertEquals(ACCEPTED, first.getStatus().getPhase());
+    assertEquals("req-9", first.getStatus().getClientRequestId());
+    assertEquals(POOLING, seen.poll(10, TimeUnit.SECONDS).getStatus().getPhase());
+    UpdateEvent event;
+    do {
+      event = seen.poll(10, TimeUnit.SECONDS);
+    } while (!event.getMessage().startsWith("converted"));
+    var worker = event.getStatus().getWorkers(0);
     assertEquals(c1.toString(), worker.getOldContainerId());
     assertEquals(c3.toString(), worker.getNewContainerId());
     assertEquals(5_000, worker.getConversionNanos());
     assertEquals("n1:1", worker.getNodeId());
     assertEquals(512, worker.getResource().getMemoryMb());
     assertEquals(WorkerState.CONVERTED, worker.getState());
-    assertEquals(1, seen.get(3).getStatus().getWorkersCount());
+    assertEquals(1, event.getStatus().getWorkersCount());
   }
 }

@@ -49,7 +49,8 @@ class UpdateManagerTest {
   }
 
   private UpdateManager manager(long claimTimeoutMs) {
-    return new UpdateManager(driver, new NoMetrics(), clock::get, new UpdateSettings(claimTimeoutMs, 30_000, 10, AM_STOP_TIMEOUT_MS), timer);
+    return new UpdateManager(driver, new NoMetrics(), clock::get, new UpdateSettings(claimTimeoutMs, 30_000, 10, AM_STOP_TIMEOUT_MS), timer,
+        timer);
   }
 
   private static PooledWorker worker(int id, String host) {
