@@ -297,6 +297,38 @@ class UpdateScenariosTest {
     app.stopAttempt(attempt(appId, 2).toString());
   }
 
+  @Test
+  void aNewAmThatDiesReleasesThePoolAndFailsTheUpdateLeavingNothingCharged() throws Exception {
+    ApplicationId appId = app.submit(cluster.client(), "1", 2, WORKER_MB,
+        SubmitOptions.defaults("new-am-dies").maxAttempts(2));
+    List<WorkerReport> old = awaitRunning(cluster.report(), attempt(appId, 1), 2);
+
+    ContainerLaunchContext crashing = ContainerLaunchContext.newInstance(Map.of(), Map.of(), List.of("exit 3"),
+        null, null, null);
+    UpdateStatus status = client.updateApplication(appId, crashing).await(Duration.ofMinutes(1));
+
+    assertEquals(UpdatePhase.FAILED, status.getPhase(), status.toString());
+    assertTrue(status.getDiagnostics().contains(attempt(appId, 2) + " ended"), status.getDiagnostics());
+    assertEquals(2, status.getWorkersCount(), status.toString());
+    assertTrue(status.getWorkersList().stream().allMatch(w -> w.getState() == WorkerState.RELEASED), status.toString());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      for (WorkerReport worker : old) {
+        assertFalse(ProcessHandle.of(worker.pid()).map(ProcessHandle::isAlive).orElse(false),
+            "released worker " + worker.containerId() + " (pid " + worker.pid() + ") is gone");
+      }
+    });
+    // The crashing version keeps failing until YARN gives up; nothing of the application stays charged.
+    await().atMost(Duration.ofSeconds(60)).until(() -> cluster.client().getApplicationReport(appId)
+        .getYarnApplicationState() == YarnApplicationState.FAILED);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      for (NodeReport node : cluster.client().getNodeReports(NodeState.RUNNING)) {
+        assertTrue(rm().getResourceScheduler().getSchedulerNode(node.getNodeId()).getCopiedListOfRunningContainers()
+            .stream().noneMatch(c -> c.getApplicationAttemptId().getApplicationId().equals(appId)),
+            "no container of " + appId + " is charged to " + node.getNodeId());
+      }
+    });
+  }
+
   private static UpdateStatus update(ApplicationId appId, String version, int workers) throws Exception {
     UpdateStatus status = client.updateApplication(appId, app.amLaunchContext(version, workers, WORKER_MB))
         .await(Duration.ofMinutes(2));
