@@ -13,19 +13,19 @@ import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.yarn.security.client.RMDelegationTokenIdentifier;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.thirdparty.com.google.common.util.concurrent.SettableFuture;
+import org.apache.hadoop.yarn.api.protocolrecords.SignalContainerRequest;
 import org.apache.hadoop.yarn.api.records.ApplicationAccessType;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
 import org.apache.hadoop.yarn.api.records.Container;
-import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
-import org.apache.hadoop.yarn.api.protocolrecords.SignalContainerRequest;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.QueueACL;
 import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
 import org.apache.hadoop.yarn.server.resourcemanager.RMContext;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.recovery.records.ApplicationStateData;
@@ -173,7 +173,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   @Override
   public void endAttempt(ApplicationAttemptId attemptId, String diagnostic) throws UpdateRefusedException {
     RMApp app = rm().getRMApps().get(attemptId.getApplicationId());
-    Container master = app.getRMAppAttempt(attemptId).getMasterContainer();
+    Container master = amContainer(attemptId);
     if (master == null || scheduler.getRMContainer(master.getId()) == null) {
       throw new UpdateRefusedException(Reason.FAILED_PRECONDITION, "the AM container of " + attemptId
           + " is no longer running");
@@ -189,11 +189,14 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
 
   @Override
   public void abortAttempt(ApplicationAttemptId attemptId, String diagnostic) {
-    Container master = rm().getRMApps().get(attemptId.getApplicationId()).getRMAppAttempt(attemptId)
-        .getMasterContainer();
+    Container master = amContainer(attemptId);
     if (master != null && killedAms.remove(master.getId()) != null) {
       release(master.getId(), diagnostic);
     }
+  }
+
+  private Container amContainer(ApplicationAttemptId attemptId) {
+    return rm().getRMApps().get(attemptId.getApplicationId()).getRMAppAttempt(attemptId).getMasterContainer();
   }
 
   /**
