@@ -91,6 +91,11 @@ public final class Benchmark implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--workers and --image-mb must be positive, --warmup-workers at least 0");
     }
+    if (conversionContainers < 0 || conversionContainers > 0 && (conversionNodes < 1
+        || conversionContainers < conversionNodes)) {
+      throw new ParameterException(spec.commandLine(), "--conversion-containers must be 0 (skip) or at least"
+          + " --conversion-nodes, which must be positive");
+    }
     startedAt = System.currentTimeMillis();
     int maxWorkers = workerCounts.stream().mapToInt(Integer::intValue).max().orElseThrow();
     // Room for all workers of one application on either node, plus two AMs: kill + resubmit's new
