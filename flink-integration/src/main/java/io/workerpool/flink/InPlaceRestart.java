@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.ClusterClient;
@@ -236,46 +237,52 @@ public final class InPlaceRestart {
 
   private ApplicationAttemptId awaitNewAttempt(InPlaceYarnClient yarn, RestartRequest request,
       ApplicationAttemptId oldAttempt) throws Exception {
-    long deadline = System.currentTimeMillis() + request.timeout().toMillis();
-    while (true) {
-      ApplicationReport app = yarn.getApplicationReport(request.applicationId());
-      ApplicationAttemptId current = app.getCurrentApplicationAttemptId();
-      if (!current.equals(oldAttempt)
-          && yarn.getApplicationAttemptReport(current).getYarnApplicationAttemptState()
-              == YarnApplicationAttemptState.RUNNING) {
-        return current;
-      }
-      if (app.getYarnApplicationState().ordinal() > YarnApplicationState.RUNNING.ordinal()) {
-        throw new RestartException(request.applicationId() + " ended (" + app.getYarnApplicationState() + "): "
-            + app.getDiagnostics());
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new RestartException("the new JobManager of " + request.applicationId() + " did not register within "
-            + request.timeout());
-      }
-      Thread.sleep(POLL.toMillis());
-    }
+    return poll(deadlineAfter(request.timeout()), "the new JobManager of " + request.applicationId()
+        + " did not register within " + request.timeout(), () -> {
+          ApplicationReport app = yarn.getApplicationReport(request.applicationId());
+          ApplicationAttemptId current = app.getCurrentApplicationAttemptId();
+          if (!current.equals(oldAttempt)
+              && yarn.getApplicationAttemptReport(current).getYarnApplicationAttemptState()
+                  == YarnApplicationAttemptState.RUNNING) {
+            return current;
+          }
+          if (app.getYarnApplicationState().ordinal() > YarnApplicationState.RUNNING.ordinal()) {
+            throw new RestartException(request.applicationId() + " ended (" + app.getYarnApplicationState() + "): "
+                + app.getDiagnostics());
+          }
+          return null;
+        });
   }
 
   private JobID awaitJobRunning(InPlaceYarnClient yarn, Configuration conf, YarnClusterInformationRetriever info,
       RestartRequest request) throws Exception {
-    long deadline = System.currentTimeMillis() + request.timeout().toMillis();
+    long deadline = deadlineAfter(request.timeout());
     try (YarnClusterDescriptor descriptor = new YarnClusterDescriptor(new Configuration(conf), yarnConf, yarn, info,
         true);
         ClusterClient<org.apache.hadoop.yarn.api.records.ApplicationId> client =
             descriptor.retrieve(request.applicationId()).getClusterClient()) {
-      while (true) {
-        JobID job = RunningFlinkJob.runningWithAllTasks(
-            (RestClusterClient<org.apache.hadoop.yarn.api.records.ApplicationId>) client, Duration.ofSeconds(5));
-        if (job != null) {
-          return job;
-        }
-        if (System.currentTimeMillis() > deadline) {
-          throw new RestartException("the job of " + request.applicationId() + " is not RUNNING on the new JobManager "
-              + client.getWebInterfaceURL() + " after " + request.timeout() + "; see its log");
-        }
-        Thread.sleep(POLL.toMillis());
+      return poll(deadline, "the job of " + request.applicationId() + " is not RUNNING on the new JobManager "
+          + client.getWebInterfaceURL() + " after " + request.timeout() + "; see its log",
+          () -> RunningFlinkJob.runningWithAllTasks(
+              (RestClusterClient<org.apache.hadoop.yarn.api.records.ApplicationId>) client, Duration.ofSeconds(5)));
+    }
+  }
+
+  private static long deadlineAfter(Duration timeout) {
+    return System.currentTimeMillis() + timeout.toMillis();
+  }
+
+  /** Calls {@code check} every {@link #POLL} until it answers (not null); gives up after {@code deadline}. */
+  private static <T> T poll(long deadline, String timedOut, Callable<T> check) throws Exception {
+    while (true) {
+      T answer = check.call();
+      if (answer != null) {
+        return answer;
       }
+      if (System.currentTimeMillis() > deadline) {
+        throw new RestartException(timedOut);
+      }
+      Thread.sleep(POLL.toMillis());
     }
   }
 
