@@ -50,6 +50,7 @@ import org.apache.hadoop.yarn.server.resourcemanager.RMAuditLogger;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.QueueMetrics;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,6 +68,9 @@ class UpdateScenariosTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
+    // After a failed download the NM's localizer thread dies with an InterruptedException (Hadoop noise);
+    // awaits in whichever test runs then must not take it for that test's failure.
+    Awaitility.doNotCatchUncaughtExceptionsByDefault();
     TestCluster.Builder builder = TestCluster.builder("update-scenarios").nodeManagers(2)
         .set("yarn.acl.enable", "true")
         .set("yarn.admin.acl", OWNER)
@@ -80,6 +84,7 @@ class UpdateScenariosTest {
 
   @AfterAll
   static void stopCluster() throws Exception {
+    Awaitility.reset();
     if (fixture != null) {
       fixture.close();
     }
@@ -251,8 +256,7 @@ class UpdateScenariosTest {
     List<WorkerReport> old = awaitRunning(cluster.report(), attempt(appId, 1), 2);
 
     var handle = client.updateApplication(appId, app.amLaunchContext("2", 2, WORKER_MB, WorkerFault.FILES_MISSING));
-    // The NM's localizer thread dies with an InterruptedException after a failed download (Hadoop noise).
-    UpdateStatus failing = await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(60)).until(handle::status,
+    UpdateStatus failing = await().atMost(Duration.ofSeconds(60)).until(handle::status,
         s -> s.getWorkersList().stream().filter(w -> w.getFailedSwapsCount() > 0).count() == 2);
     long failuresSeenAt = System.currentTimeMillis();
 
@@ -260,7 +264,7 @@ class UpdateScenariosTest {
       assertTrue(worker.getFailedSwaps(0).contains("missing-2.txt"), "the node's localization error is in the"
           + " record: " + worker);
     }
-    await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
       for (WorkerReport worker : cluster.report().running(attempt(appId, 1))) {
         assertTrue(worker.lastHeartbeatMs() > failuresSeenAt, "old worker still beats: " + worker);
       }
@@ -273,7 +277,7 @@ class UpdateScenariosTest {
 
     assertEquals(UpdatePhase.SUCCEEDED, handle.await(Duration.ofSeconds(60)).getPhase());
     // A new container still failing when the claim deadline ends the update settles its record afterwards.
-    UpdateStatus ended = await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(30)).until(handle::status,
+    UpdateStatus ended = await().atMost(Duration.ofSeconds(30)).until(handle::status,
         s -> s.getWorkersList().stream()
             .allMatch(w -> w.getState() == WorkerState.RELEASED || w.getState() == WorkerState.SWAP_FAILED));
     assertEquals(2, ended.getWorkersCount(), "no new worker took an old one's place: " + ended);
