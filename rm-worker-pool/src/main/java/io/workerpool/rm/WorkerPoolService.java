@@ -76,6 +76,9 @@ public final class WorkerPoolService extends AbstractService {
 
   @Override
   protected void serviceStop() throws Exception {
+    if (updates != null) {
+      updates.stop();
+    }
     if (server != null) {
       server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     }

@@ -63,9 +63,10 @@ public final class Update {
     return update;
   }
 
-  /** This RM resumed the update from its journal. */
+  /** This RM resumed the update from its journal: watchers see a RECOVERED event. */
   public synchronized void markRecovered() {
     header = header.toBuilder().setRecoveries(header.getRecoveries() + 1).setRecoveredAtMs(clock.getAsLong()).build();
+    onIfAllowed(UpdateLifecycle.Event.RECOVERED, "RECOVERED: resumed from the journal by this ResourceManager");
   }
 
   public String id() {

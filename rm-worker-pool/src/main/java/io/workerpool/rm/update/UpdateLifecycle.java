@@ -20,12 +20,14 @@ import java.util.Map;
  * CONVERTING --POOL_DRAINED--> SUCCEEDED
  * ACCEPTED --CANCEL--> CANCELLED          (only before AM1 is touched)
  * any non-final phase --FAIL--> FAILED
+ * POOLING, LAUNCHING_AM, CONVERTING --RECOVERED--> the same phase   (an RM resumed it from the journal)
+ * ACCEPTED, after an RM restart --FAIL--> FAILED                   (the old launch context is put back)
  * </pre>
  */
 public final class UpdateLifecycle {
 
   public enum Event {
-    AM1_ENDING, NEW_ATTEMPT_ADDED, NEW_ATTEMPT_REGISTERED, POOL_DRAINED, CANCEL, FAIL
+    AM1_ENDING, NEW_ATTEMPT_ADDED, NEW_ATTEMPT_REGISTERED, POOL_DRAINED, CANCEL, FAIL, RECOVERED
   }
 
   private static final Map<UpdatePhase, Map<Event, UpdatePhase>> TRANSITIONS = new EnumMap<>(UpdatePhase.class);
@@ -38,6 +40,9 @@ public final class UpdateLifecycle {
     on(CONVERTING, Event.POOL_DRAINED, SUCCEEDED);
     for (UpdatePhase phase : new UpdatePhase[] {ACCEPTED, POOLING, LAUNCHING_AM, CONVERTING}) {
       on(phase, Event.FAIL, FAILED);
+    }
+    for (UpdatePhase phase : new UpdatePhase[] {POOLING, LAUNCHING_AM, CONVERTING}) {
+      on(phase, Event.RECOVERED, phase);
     }
   }
 

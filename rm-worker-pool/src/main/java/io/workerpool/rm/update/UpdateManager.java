@@ -23,7 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
@@ -68,6 +70,7 @@ public final class UpdateManager {
   private final Map<ContainerId, Swap> swapsByNew = new HashMap<>();
   private final Map<ContainerId, Replaced> recentlyReplaced = new LinkedHashMap<>();
   private boolean recovered;
+  private final CountDownLatch stopped = new CountDownLatch(1);
 
   /** Counts what happens, for metrics. */
   public interface UpdateListener {
@@ -179,6 +182,9 @@ public final class UpdateManager {
       journalNow(a);
       driver.endAttempt(currentAttempt, "AM stopped for in-place update " + a.update.id());
     } catch (UpdateRefusedException | IOException | RuntimeException e) {
+      if (stopped.getCount() == 0) {
+        throw new UpdateRefusedException(Reason.UNAVAILABLE, "the ResourceManager stopped; retry with the active one");
+      }
       // AM1 still runs: its next attempts must keep the launch context it was started with.
       if (specReplaced) {
         restoreLaunchContext(a);
@@ -204,14 +210,19 @@ public final class UpdateManager {
     }
   }
 
-  private void pauseForTests() {
-    if (settings.pauseBeforeAmEndMs() > 0) {
-      try {
-        Thread.sleep(settings.pauseBeforeAmEndMs());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+  private void pauseForTests() throws UpdateRefusedException {
+    try {
+      if (settings.pauseBeforeAmEndMs() > 0 && stopped.await(settings.pauseBeforeAmEndMs(), TimeUnit.MILLISECONDS)) {
+        throw new UpdateRefusedException(Reason.UNAVAILABLE, "the ResourceManager stopped");
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+  }
+
+  /** The RM stops (or dies, in tests): updates still being started have no further effect. */
+  public void stop() {
+    stopped.countDown();
   }
 
   /** The old AM's node has not reported it gone: the RM ends the attempt itself. */
