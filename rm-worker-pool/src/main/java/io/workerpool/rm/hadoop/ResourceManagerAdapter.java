@@ -7,6 +7,7 @@ import io.workerpool.rm.update.UpdateRefusedException;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -240,6 +241,34 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     rm().getDispatcher().getEventHandler().handle(new RMAppAttemptContainerFinishedEvent(attemptId,
         SchedulerUtils.createAbnormalContainerStatus(amContainer, diagnostic + " (the RM restarted meanwhile)"),
         master.getNodeId()));
+  }
+
+  /**
+   * The AM container of a recovered attempt that has not registered, when it is placed on this node and the
+   * node, registering with the restarted RM, does not run it; else null.
+   */
+  Container neverLaunchedAm(ApplicationAttemptId attemptId, NodeId nodeId, Set<ContainerId> onNode) {
+    RMAppAttempt attempt = rm().getRMApps().get(attemptId.getApplicationId()).getRMAppAttempt(attemptId);
+    Container master = attempt == null ? null : attempt.getMasterContainer();
+    boolean neverLaunched = master != null && master.getNodeId().equals(nodeId) && !onNode.contains(master.getId())
+        && attempt.getAppAttemptState() == RMAppAttemptState.LAUNCHED;
+    return neverLaunched ? master : null;
+  }
+
+  /** Ends an attempt whose AM never ran, as ABORTED: it does not count as a failed attempt. */
+  void endNeverLaunchedAttempt(ApplicationAttemptId attemptId, Container master) {
+    rm().getDispatcher().getEventHandler().handle(new RMAppAttemptContainerFinishedEvent(attemptId,
+        SchedulerUtils.createAbnormalContainerStatus(master.getId(), "the ResourceManager restarted before it"
+            + " launched this AM for an in-place update; the next attempt replaces it"), master.getNodeId()));
+  }
+
+  /**
+   * AM1's process is gone and its place is held: its attempt ends (the status says ABORTED, not a failed
+   * attempt) as if the container had completed in the scheduler.
+   */
+  void endAttemptOfHeldAm(RMContainer am, ContainerStatus status) {
+    rm().getDispatcher().getEventHandler().handle(new RMAppAttemptContainerFinishedEvent(
+        am.getApplicationAttemptId(), status, am.getNodeId()));
   }
 
   /** Kills a killed AM's process that its node still reports running after an RM restart. */

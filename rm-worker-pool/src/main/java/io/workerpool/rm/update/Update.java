@@ -159,6 +159,18 @@ public final class Update {
         .setReason(note));
   }
 
+  /** The worker's process ended while pooled; its place stays charged to the application. */
+  public void workerHeld(ContainerId old, String reason) {
+    changeWorker(old, "holding the place of " + old + ": " + reason, w -> w
+        .setState(WorkerState.HELD)
+        .setReason(reason));
+  }
+
+  /** What became of the old AM's place. */
+  public synchronized void amPlace(String what) {
+    header = header.toBuilder().setAmPlace(what).build();
+  }
+
   /** A ResourceManager that restarted found the old container running on its node and pooled it again. */
   public void workerRepooled(ContainerId old, String note) {
     changeWorker(old, "pooled " + old + " again: " + note, w -> w
