@@ -279,6 +279,11 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     }
   }
 
+  /** The attempts a recovering application got back from the RM state store. */
+  Set<ApplicationAttemptId> storedAttempts(ApplicationId appId) {
+    return Set.copyOf(rm().getRMApps().get(appId).getAppAttempts().keySet());
+  }
+
   void raiseMaxAttempts(ApplicationId appId) {
     maxAttempts.allowOneMoreAttempt(rm().getRMApps().get(appId));
   }

@@ -147,6 +147,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         if (added.getIsAppRecovering()) {
           // Recovery runs before this service starts: the journal is read at the first recovered application.
           updates().recover();
+          updates().appRecovered(added.getApplicationId(), adapter.storedAttempts(added.getApplicationId()));
           if (updates().needsExtraAttempt(added.getApplicationId())) {
             adapter.raiseMaxAttempts(added.getApplicationId());
           }
@@ -259,6 +260,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         } else if (adapter.takeBack(worker)) {
           updates().repooled(worker);
         } else {
+          updates().notRepooled(worker.containerId(), "the restarted ResourceManager could not charge it to the"
+              + " application again (application or node gone, or the node full); its node stops it");
           adapter.stopOnNode(node.getNodeID(), worker.containerId());
         }
       }

@@ -676,6 +676,27 @@ public final class UpdateManager {
     journalLater(a);
   }
 
+  /**
+   * A restarted RM recovers the application with the attempts its state store holds. When the journal names a
+   * new attempt the store does not have (the RM went down before it stored it), the application will create
+   * it again: the update goes back to waiting for it, and its held AM place went with the RM.
+   */
+  public void appRecovered(ApplicationId appId, Set<ApplicationAttemptId> storedAttempts) {
+    Active a;
+    synchronized (this) {
+      a = active.get(appId);
+      if (a == null || a.newAttempt == null || storedAttempts.contains(a.newAttempt)) {
+        return;
+      }
+      a.update.on(Event.NEW_AM_NEVER_LAUNCHED, "the ResourceManager restarted before it stored " + a.newAttempt
+          + "; the application creates the new attempt again");
+      a.newAttempt = null;
+      a.heldAm = null;
+      a.cancelDeadline.run();
+    }
+    journalLater(a);
+  }
+
   /** Whether the application needs its max attempts raised again for the update's new attempt. */
   public synchronized boolean needsExtraAttempt(ApplicationId appId) {
     Active a = active.get(appId);
@@ -785,6 +806,20 @@ public final class UpdateManager {
       a.update.workerRepooled(worker.containerId(), "the ResourceManager restarted; the node still runs it");
     }
     listener.pooled(1);
+  }
+
+  /** A container {@link #nodeRecovered} decided to pool again could not be charged again; its node stops it. */
+  public void notRepooled(ContainerId id, String reason) {
+    Active a;
+    synchronized (this) {
+      a = active.get(appOf(id));
+      if (a == null) {
+        return;
+      }
+      a.update.workerEnded(id, WorkerState.LOST, reason);
+      finishIfDone(a);
+    }
+    journalLater(a);
   }
 
   // ---- internals ----------------------------------------------------------------------------
