@@ -32,6 +32,12 @@ public final class WorkerPoolConfigKeys {
   public static final String HISTORY_SIZE = PREFIX + "history-size";
   public static final int DEFAULT_HISTORY_SIZE = 1000;
 
+  /**
+   * Tests only: an update waits this long between storing the new AM launch context and ending the old AM,
+   * so that a test can kill the RM in that window.
+   */
+  public static final String TEST_PAUSE_BEFORE_AM_END_MS = PREFIX + "test.pause-before-am-end-ms";
+
   /** gRPC metadata that carries the caller: a user name (simple auth) or an RM delegation token. */
   public static final String USER_HEADER = "x-yarn-user";
   public static final String DELEGATION_TOKEN_HEADER = "x-yarn-delegation-token";

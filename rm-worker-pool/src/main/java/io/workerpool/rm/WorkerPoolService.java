@@ -6,7 +6,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.workerpool.protocol.WorkerPoolAddresses;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
 import io.workerpool.rm.grpc.WorkerPoolGrpcService;
+import io.workerpool.rm.update.ExecutorEngine;
 import io.workerpool.rm.update.ResourceManagerDriver;
+import io.workerpool.rm.update.UpdateJournal;
 import io.workerpool.rm.update.UpdateManager;
 import io.workerpool.rm.update.UpdateSettings;
 import java.net.InetSocketAddress;
@@ -26,6 +28,7 @@ public final class WorkerPoolService extends AbstractService {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerPoolService.class);
 
   private final ResourceManagerDriver driver;
+  private final UpdateJournal journal;
   private UpdateManager updates;
   private ScheduledExecutorService timer;
   private ScheduledExecutorService watchExecutor;
@@ -33,9 +36,11 @@ public final class WorkerPoolService extends AbstractService {
   private InetSocketAddress address;
   private int maxRequestBytes;
 
-  public WorkerPoolService(ResourceManagerDriver driver) {
+  /** @param journal where updates are kept across RM restarts and failovers */
+  public WorkerPoolService(ResourceManagerDriver driver, UpdateJournal journal) {
     super(WorkerPoolService.class.getSimpleName());
     this.driver = driver;
+    this.journal = journal;
   }
 
   @Override
@@ -46,16 +51,19 @@ public final class WorkerPoolService extends AbstractService {
         conf.getLong(WorkerPoolConfigKeys.CLAIM_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_CLAIM_TIMEOUT_MS),
         conf.getLong(WorkerPoolConfigKeys.EARLY_EXIT_WINDOW_MS, WorkerPoolConfigKeys.DEFAULT_EARLY_EXIT_WINDOW_MS),
         conf.getInt(WorkerPoolConfigKeys.HISTORY_SIZE, WorkerPoolConfigKeys.DEFAULT_HISTORY_SIZE),
-        conf.getLong(WorkerPoolConfigKeys.AM_STOP_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_AM_STOP_TIMEOUT_MS));
-    timer = daemonExecutor("WorkerPool deadlines");
+        conf.getLong(WorkerPoolConfigKeys.AM_STOP_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_AM_STOP_TIMEOUT_MS),
+        conf.getLong(WorkerPoolConfigKeys.TEST_PAUSE_BEFORE_AM_END_MS, 0));
+    timer = daemonExecutor("WorkerPool engine");
     watchExecutor = daemonExecutor("WorkerPool watchers");
-    updates = new UpdateManager(driver, WorkerPoolMetrics.register(), System::currentTimeMillis, settings, timer,
-        watchExecutor);
+    LOG.info("Worker Pool journal: {}", journal.describe());
+    updates = new UpdateManager(driver, WorkerPoolMetrics.register(), System::currentTimeMillis, settings, journal,
+        new ExecutorEngine(timer), watchExecutor);
     super.serviceInit(conf);
   }
 
   @Override
   protected void serviceStart() throws Exception {
+    updates.recover();
     server = NettyServerBuilder.forAddress(address)
         .maxInboundMessageSize(maxRequestBytes)
         .addService(ServerInterceptors.intercept(new WorkerPoolGrpcService(updates, driver),

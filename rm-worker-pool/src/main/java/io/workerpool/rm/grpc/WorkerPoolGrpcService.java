@@ -157,6 +157,7 @@ public final class WorkerPoolGrpcService extends WorkerPoolGrpc.WorkerPoolImplBa
       case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
       case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
       case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+      case UNAVAILABLE -> Status.UNAVAILABLE;
       case INTERNAL -> Status.INTERNAL;
     };
     return status.withDescription(e.getMessage());

@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.yarn.security.client.RMDelegationTokenIdentifier;
 import org.apache.hadoop.security.UserGroupInformation;
@@ -33,6 +36,7 @@ import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMAppState;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttempt;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttemptState;
+import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.event.RMAppAttemptContainerFinishedEvent;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerEventType;
 import org.apache.hadoop.yarn.server.resourcemanager.rmnode.RMNodeCleanContainerEvent;
@@ -43,6 +47,8 @@ import org.apache.hadoop.yarn.server.resourcemanager.scheduler.SchedulerUtils;
 final class ResourceManagerAdapter implements ResourceManagerDriver {
   private final WorkerPoolScheduler scheduler;
   private final MaxAttemptsOverride maxAttempts;
+  private static final int STORE_TIMEOUT_SECONDS = 30;
+
   private final ContainerTakeBack takeBack;
   /** AM containers killed for an update, with the diagnostic their end gets. */
   private final Map<ContainerId, String> killedAms = new ConcurrentHashMap<>();
@@ -122,34 +128,53 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   }
 
   @Override
-  public Runnable replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext,
+  public ContainerLaunchContext amLaunchContext(ApplicationId appId) {
+    return rm().getRMApps().get(appId).getApplicationSubmissionContext().getAMContainerSpec();
+  }
+
+  @Override
+  public ContainerId amContainer(ApplicationAttemptId attemptId) {
+    Container master = amContainerOf(attemptId);
+    return master == null ? null : master.getId();
+  }
+
+  @Override
+  public int maxAppAttempts(ApplicationId appId) {
+    return rm().getRMApps().get(appId).getMaxAppAttempts();
+  }
+
+  @Override
+  public void replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext,
       Resource amResource) throws UpdateRefusedException {
     if (amResource != null) {
       throw new UpdateRefusedException(Reason.INVALID_ARGUMENT,
           "changing the AM container resource is not supported; leave am_resource unset");
     }
-    RMApp app = rm().getRMApps().get(appId);
-    ApplicationSubmissionContext context = app.getApplicationSubmissionContext();
-    ContainerLaunchContext previous = context.getAMContainerSpec();
+    ContainerLaunchContext previous = amLaunchContext(appId);
     // ACLs and tokens were registered (ACL manager, token renewer) at submission: keep them.
     launchContext.setApplicationACLs(previous.getApplicationACLs());
     launchContext.setTokens(previous.getTokens() == null ? null : previous.getTokens().duplicate());
     launchContext.setTokensConf(previous.getTokensConf());
-    context.setAMContainerSpec(launchContext);
+    setAndStore(appId, launchContext, previous);
+  }
+
+  @Override
+  public void restoreAmLaunchContext(ApplicationId appId, ContainerLaunchContext previous)
+      throws UpdateRefusedException {
+    setAndStore(appId, previous, amLaunchContext(appId));
+  }
+
+  private void setAndStore(ApplicationId appId, ContainerLaunchContext next, ContainerLaunchContext current)
+      throws UpdateRefusedException {
+    RMApp app = rm().getRMApps().get(appId);
+    ApplicationSubmissionContext context = app.getApplicationSubmissionContext();
+    context.setAMContainerSpec(next);
     try {
       store(app);
     } catch (UpdateRefusedException e) {
-      context.setAMContainerSpec(previous);
+      context.setAMContainerSpec(current);
       throw e;
     }
-    return () -> {
-      context.setAMContainerSpec(previous);
-      try {
-        store(app);
-      } catch (UpdateRefusedException e) {
-        throw new IllegalStateException(e.getMessage(), e);
-      }
-    };
   }
 
   private void store(RMApp app) throws UpdateRefusedException {
@@ -160,20 +185,23 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     SettableFuture<Object> stored = SettableFuture.create();
     rm().getStateStore().updateApplicationStateSynchronously(state, false, stored);
     try {
-      stored.get();
+      stored.get(STORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw new UpdateRefusedException(Reason.INTERNAL,
-          "the RM state store did not save the new launch context: " + e.getCause(), e);
+          "the RM state store did not save the AM launch context: " + e.getCause(), e);
+    } catch (TimeoutException e) {
+      throw new UpdateRefusedException(Reason.UNAVAILABLE, "the RM state store did not save the AM launch context"
+          + " within " + STORE_TIMEOUT_SECONDS + " s; retry later", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new UpdateRefusedException(Reason.INTERNAL, "interrupted while saving the new launch context", e);
+      throw new UpdateRefusedException(Reason.INTERNAL, "interrupted while saving the AM launch context", e);
     }
   }
 
   @Override
   public void endAttempt(ApplicationAttemptId attemptId, String diagnostic) throws UpdateRefusedException {
     RMApp app = rm().getRMApps().get(attemptId.getApplicationId());
-    Container master = amContainer(attemptId);
+    Container master = amContainerOf(attemptId);
     if (master == null || scheduler.getRMContainer(master.getId()) == null) {
       throw new UpdateRefusedException(Reason.FAILED_PRECONDITION, "the AM container of " + attemptId
           + " is no longer running");
@@ -189,13 +217,44 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
 
   @Override
   public void abortAttempt(ApplicationAttemptId attemptId, String diagnostic) {
-    Container master = amContainer(attemptId);
+    Container master = amContainerOf(attemptId);
     if (master != null && killedAms.remove(master.getId()) != null) {
-      release(master.getId(), diagnostic);
+      scheduler.underWriteLock(() -> {
+        release(master.getId(), diagnostic);
+        return null;
+      });
     }
   }
 
-  private Container amContainer(ApplicationAttemptId attemptId) {
+  /**
+   * Recovery: the update had killed this attempt's AM when the RM went down. Its end is recorded as
+   * ABORTED now, before its node re-registers and reports the kill's exit code straight to the attempt
+   * (which would count it as a failed attempt); if the node still runs it, it is killed once it registers.
+   */
+  void endRecoveredAttempt(ApplicationAttemptId attemptId, ContainerId amContainer, String diagnostic) {
+    Container master = amContainerOf(attemptId);
+    if (master == null || !master.getId().equals(amContainer)) {
+      return;
+    }
+    killedAms.put(amContainer, diagnostic);
+    rm().getDispatcher().getEventHandler().handle(new RMAppAttemptContainerFinishedEvent(attemptId,
+        SchedulerUtils.createAbnormalContainerStatus(amContainer, diagnostic + " (the RM restarted meanwhile)"),
+        master.getNodeId()));
+  }
+
+  /** Kills a killed AM's process that its node still reports running after an RM restart. */
+  void killAgain(ContainerId amContainer, NodeId nodeId) {
+    if (killedAms.containsKey(amContainer)) {
+      rm().getDispatcher().getEventHandler().handle(new RMNodeSignalContainerEvent(nodeId,
+          SignalContainerRequest.newInstance(amContainer, SignalContainerCommand.FORCEFUL_SHUTDOWN)));
+    }
+  }
+
+  void raiseMaxAttempts(ApplicationId appId) {
+    maxAttempts.allowOneMoreAttempt(rm().getRMApps().get(appId));
+  }
+
+  private Container amContainerOf(ApplicationAttemptId attemptId) {
     return rm().getRMApps().get(attemptId.getApplicationId()).getRMAppAttempt(attemptId).getMasterContainer();
   }
 
@@ -213,19 +272,23 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   }
 
   @Override
+  public <T> T underWriteLock(Supplier<T> action) {
+    return scheduler.underWriteLock(action);
+  }
+
+  @Override
   public void release(ContainerId containerId, String diagnostic) {
-    scheduler.underWriteLock(() -> {
-      RMContainer container = scheduler.getRMContainer(containerId);
-      if (container != null) {
-        scheduler.completedContainer(container, SchedulerUtils.createAbnormalContainerStatus(containerId, diagnostic),
-            RMContainerEventType.KILL);
-      }
-      return null;
-    });
+    scheduler.checkWriteLockHeld("release " + containerId);
+    RMContainer container = scheduler.getRMContainer(containerId);
+    if (container != null) {
+      scheduler.completedContainer(container, SchedulerUtils.createAbnormalContainerStatus(containerId, diagnostic),
+          RMContainerEventType.KILL);
+    }
   }
 
   @Override
   public boolean takeBack(PooledWorker worker) {
+    scheduler.checkWriteLockHeld("take back " + worker.containerId());
     return takeBack.takeBack(worker);
   }
 

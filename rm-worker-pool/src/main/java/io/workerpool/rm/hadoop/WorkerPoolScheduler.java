@@ -6,6 +6,8 @@ import io.workerpool.rm.pool.PoolMatch;
 import io.workerpool.rm.pool.PooledWorker;
 import io.workerpool.rm.pool.ServedAsks;
 import io.workerpool.rm.pool.WorkerAsk;
+import io.workerpool.rm.update.RecoveryRule;
+import io.workerpool.rm.update.ReportedContainer;
 import io.workerpool.rm.update.UpdateManager;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,19 +21,23 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerState;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.ExecutionType;
 import org.apache.hadoop.yarn.api.records.Priority;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.ResourceRequest;
 import org.apache.hadoop.yarn.api.records.SchedulingRequest;
+import org.apache.hadoop.yarn.server.api.protocolrecords.NMContainerStatus;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerEventType;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerState;
+import org.apache.hadoop.yarn.server.resourcemanager.rmnode.RMNode;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.Allocation;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.ContainerUpdates;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerApp;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.AppAddedSchedulerEvent;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.AppAttemptAddedSchedulerEvent;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.AppAttemptRemovedSchedulerEvent;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.SchedulerEvent;
@@ -56,6 +62,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private final ContainerConversion conversion = new ContainerConversion(this);
   private final UserUsageCarryOver userUsage = new UserUsageCarryOver(this);
   private final Map<ApplicationAttemptId, ServedAsks<AskKey>> servedAsks = new ConcurrentHashMap<>();
+  private final ReadLockGuard readLockGuard = new ReadLockGuard(readLock);
   private ResourceManagerAdapter adapter;
   private WorkerPoolService service;
 
@@ -74,7 +81,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
     super.serviceInit(conf);
     adapter = new ResourceManagerAdapter(this, maxAttempts);
-    service = new WorkerPoolService(adapter);
+    service = new WorkerPoolService(adapter, UpdateJournals.forStateStore(conf, getRMContext()));
     service.init(conf);
   }
 
@@ -96,7 +103,18 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     return service.updates();
   }
 
+  /**
+   * Runs {@code action} under the write lock.
+   *
+   * @throws IllegalStateException when the calling thread holds the read lock: a read holder that asks for the
+   *     write lock waits for ever, and with it every node heartbeat
+   */
   <T> T underWriteLock(Supplier<T> action) {
+    if (!writeLock.isHeldByCurrentThread() && readLockGuard.currentThreadHoldsReadLock()) {
+      throw new IllegalStateException("the Worker Pool asked for the scheduler's write lock in "
+          + Thread.currentThread().getName() + ", which holds the read lock: " + StackWalker.getInstance()
+          .walk(frames -> frames.skip(1).limit(6).map(Object::toString).toList()));
+    }
     writeLock.lock();
     try {
       return action.get();
@@ -105,9 +123,36 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
   }
 
+  void checkWriteLockHeld(String what) {
+    if (!writeLock.isHeldByCurrentThread()) {
+      throw new IllegalStateException(what + " needs the scheduler's write lock");
+    }
+  }
+
+  @Override
+  protected void nodeUpdate(RMNode rmNode) {
+    readLockGuard.enterReadRegion();
+    try {
+      super.nodeUpdate(rmNode);
+    } finally {
+      readLockGuard.exitReadRegion();
+    }
+  }
+
   @Override
   public void handle(SchedulerEvent event) {
     switch (event.getType()) {
+      case APP_ADDED -> {
+        AppAddedSchedulerEvent added = (AppAddedSchedulerEvent) event;
+        if (added.getIsAppRecovering()) {
+          // Recovery runs before this service starts: the journal is read at the first recovered application.
+          updates().recover();
+          if (updates().needsExtraAttempt(added.getApplicationId())) {
+            adapter.raiseMaxAttempts(added.getApplicationId());
+          }
+        }
+        super.handle(event);
+      }
       case APP_ATTEMPT_REMOVED -> {
         AppAttemptRemovedSchedulerEvent removed = (AppAttemptRemovedSchedulerEvent) event;
         ApplicationAttemptId attemptId = removed.getApplicationAttemptID();
@@ -126,8 +171,12 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       case APP_ATTEMPT_ADDED -> {
         AppAttemptAddedSchedulerEvent added = (AppAttemptAddedSchedulerEvent) event;
         ApplicationAttemptId attemptId = added.getApplicationAttemptId();
-        boolean replacement = !added.getIsAttemptRecovering()
-            && updates().awaitsNewAttempt(attemptId.getApplicationId());
+        if (added.getIsAttemptRecovering()) {
+          super.handle(event);
+          attemptRecovered(attemptId);
+          return;
+        }
+        boolean replacement = updates().awaitsNewAttempt(attemptId.getApplicationId());
         if (replacement && !added.getTransferStateFromPreviousAttempt()) {
           event = new AppAttemptAddedSchedulerEvent(attemptId, true, false);
         }
@@ -143,6 +192,72 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       }
       default -> super.handle(event);
     }
+  }
+
+  private void attemptRecovered(ApplicationAttemptId attemptId) {
+    ContainerId killedAm = updates().killedAmOf(attemptId);
+    if (killedAm != null) {
+      adapter.endRecoveredAttempt(attemptId, killedAm, "AM stopped for in-place update");
+    }
+    updates().attemptRecovered(attemptId);
+    if (!updates().awaitsNewAttempt(attemptId.getApplicationId())) {
+      adapter.newAttemptAdded(attemptId.getApplicationId());
+    }
+  }
+
+  /**
+   * A NodeManager registers with this (restarted or newly active) RM: the containers of updates in flight
+   * are pooled again, left to the node's swap or stopped, as the journal says, instead of stock recovery
+   * killing the old attempt's containers.
+   */
+  @Override
+  public void recoverContainersOnNode(List<NMContainerStatus> reports, RMNode node) {
+    if (reports == null || reports.isEmpty()) {
+      super.recoverContainersOnNode(reports, node);
+      return;
+    }
+    updates().recover();
+    List<ReportedContainer> reported = new ArrayList<>(reports.size());
+    for (NMContainerStatus report : reports) {
+      reported.add(new ReportedContainer(report.getContainerId(),
+          report.getContainerState() == ContainerState.RUNNING, report.getAllocatedResource()));
+    }
+    Map<ContainerId, RecoveryRule.Outcome> outcomes = updates().nodeRecovered(node.getNodeID(), reported);
+    List<NMContainerStatus> stock = new ArrayList<>(reports.size());
+    List<PooledWorker> repool = new ArrayList<>();
+    for (NMContainerStatus report : reports) {
+      RecoveryRule.Outcome outcome = outcomes.get(report.getContainerId());
+      if (outcome == null) {
+        stock.add(report);
+        adapter.killAgain(report.getContainerId(), node.getNodeID());
+      } else if (outcome == RecoveryRule.Outcome.REPOOL) {
+        repool.add(new PooledWorker(report.getContainerId(), node.getNodeID(), report.getAllocatedResource(),
+            report.getCreationTime()));
+      } else if (outcome == RecoveryRule.Outcome.STOP) {
+        adapter.stopOnNode(node.getNodeID(), report.getContainerId());
+      }
+    }
+    underWriteLock(() -> {
+      super.recoverContainersOnNode(stock, node);
+      for (PooledWorker worker : repool) {
+        FiCaSchedulerApp current = getCurrentAttemptForContainer(worker.containerId());
+        if (current != null && current.getApplicationAttemptId().equals(worker.containerId().getApplicationAttemptId())
+            && !current.isStopped()) {
+          // The old attempt is still current (its end is being recorded): it keeps the container like any
+          // other, and the new attempt's pool takes it over when it is added.
+          super.recoverContainersOnNode(List.of(reportOf(reports, worker.containerId())), node);
+        } else if (adapter.takeBack(worker)) {
+          updates().repooled(worker);
+        } else {
+          adapter.stopOnNode(node.getNodeID(), worker.containerId());
+        }
+      }
+      return null;
+    });
+  }
+
+  private static NMContainerStatus reportOf(List<NMContainerStatus> reports, ContainerId id) {
+    return reports.stream().filter(r -> r.getContainerId().equals(id)).findFirst().orElseThrow();
   }
 
   private static List<PooledWorker> runningWorkers(FiCaSchedulerApp app) {
@@ -173,6 +288,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     if (!rest.isEmpty() && updates().hasPool(attemptId)) {
       List<ResourceRequest> asked = rest;
       rest = underWriteLock(() -> serveFromPool(attemptId, asked));
+      // Journaled before the new attempt receives them (this call's response), out of the write lock.
+      updates().conversionsDone(attemptId);
     }
     return super.allocate(attemptId, rest, withoutReservedTags(attemptId, schedulingRequests), release,
         blacklistAdditions, blacklistRemovals, updateRequests);

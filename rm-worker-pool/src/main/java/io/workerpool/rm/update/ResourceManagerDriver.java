@@ -7,6 +7,7 @@ import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.Resource;
+import java.util.function.Supplier;
 
 /**
  * Everything the update logic needs from the ResourceManager, and nothing else: the only way
@@ -30,14 +31,24 @@ public interface ResourceManagerDriver {
    */
   ApplicationAttemptId checkUpdatable(ApplicationId appId, Caller caller) throws UpdateRefusedException;
 
+  /** The AM launch context the application's next attempt would run now. */
+  ContainerLaunchContext amLaunchContext(ApplicationId appId);
+
+  /** The attempt's AM container. */
+  ContainerId amContainer(ApplicationAttemptId attemptId);
+
+  /** The application's max attempts (an update of an application with 1 raises it to 2 until AM2 exists). */
+  int maxAppAttempts(ApplicationId appId);
+
   /**
-   * Makes {@code launchContext} the AM launch context of the application's next attempts and stores
-   * it durably, keeping the current ACLs and tokens.
-   *
-   * @return a handle that puts the previous launch context back
+   * Makes {@code launchContext} the AM launch context of the application's next attempts and stores it
+   * durably, keeping the current ACLs and tokens.
    */
-  Runnable replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext, Resource amResource)
+  void replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext, Resource amResource)
       throws UpdateRefusedException;
+
+  /** Puts back a launch context {@link #amLaunchContext} returned, exactly, and stores it durably. */
+  void restoreAmLaunchContext(ApplicationId appId, ContainerLaunchContext previous) throws UpdateRefusedException;
 
   /**
    * Kills the attempt's AM process at once, with no grace in which a stock AM's shutdown would stop the
@@ -52,12 +63,19 @@ public interface ResourceManagerDriver {
    */
   void abortAttempt(ApplicationAttemptId attemptId, String diagnostic);
 
-  /** Releases a pooled container: the RM stops it and its resources return to the cluster. */
+  /**
+   * Runs {@code action} under the scheduler's write lock.
+   *
+   * @throws IllegalStateException when the calling thread holds the scheduler's read lock (it would wait for ever)
+   */
+  <T> T underWriteLock(Supplier<T> action);
+
+  /** Releases a pooled container: the RM stops it and its resources return to the cluster. Needs the write lock. */
   void release(ContainerId containerId, String diagnostic);
 
   /**
    * Puts a container the RM let go of when it was converted back under the application, as it
-   * still runs on its node (its replacement never started).
+   * still runs on its node (its replacement never started). Needs the write lock.
    *
    * @return false when it cannot be taken back (the application or node is gone, or the node is full)
    */

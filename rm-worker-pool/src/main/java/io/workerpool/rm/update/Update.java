@@ -52,6 +52,22 @@ public final class Update {
         .build();
   }
 
+  /** An update read back from the journal; the watchers it had went with the RM that served them. */
+  public static Update restore(UpdateStatus status, LongSupplier clock, ScheduledExecutorService watchExecutor) {
+    Update update = new Update(status.getUpdateId(), ApplicationId.fromString(status.getApplicationId()),
+        status.getClientRequestId(), clock, watchExecutor);
+    update.header = status.toBuilder().clearWorkers().build();
+    for (WorkerRecord record : status.getWorkersList()) {
+      update.workers.put(ContainerId.fromString(record.getOldContainerId()), record);
+    }
+    return update;
+  }
+
+  /** This RM resumed the update from its journal. */
+  public synchronized void markRecovered() {
+    header = header.toBuilder().setRecoveries(header.getRecoveries() + 1).setRecoveredAtMs(clock.getAsLong()).build();
+  }
+
   public String id() {
     return id;
   }
@@ -142,6 +158,14 @@ public final class Update {
         .setReason(note));
   }
 
+  /** A ResourceManager that restarted found the old container running on its node and pooled it again. */
+  public void workerRepooled(ContainerId old, String note) {
+    changeWorker(old, "pooled " + old + " again: " + note, w -> w
+        .setState(WorkerState.POOLED)
+        .clearNewContainerId()
+        .setReason(note));
+  }
+
   /** The new container failed before it took the old one's place; the old one runs on and is pooled again. */
   public void workerBackInPool(ContainerId old, String failure) {
     changeWorker(old, failure + "; " + old + " keeps running and is back in the pool", w -> w
@@ -164,7 +188,8 @@ public final class Update {
   /** @param ready whether the watcher takes an event now; changes fold while it does not */
   public synchronized void watch(Consumer<UpdateEvent> watcher, BooleanSupplier ready) {
     WatchFeed feed = new WatchFeed(watcher, ready, this::workerRecords, watchExecutor);
-    feed.own(header, clock.getAsLong(), "watching update " + id);
+    feed.own(header, clock.getAsLong(), "watching update " + id + (header.getRecoveries() == 0 ? ""
+        : " (RECOVERED: resumed from the journal by this ResourceManager at " + header.getRecoveredAtMs() + ")"));
     if (!isFinished()) {
       feeds.add(feed);
     }

@@ -1,14 +1,20 @@
 package io.workerpool.rm.update;
 
+import io.workerpool.proto.UpdateJournalEntry;
 import io.workerpool.proto.UpdatePhase;
+import io.workerpool.proto.UpdateStatus;
+import io.workerpool.proto.WorkerRecord;
 import io.workerpool.proto.WorkerState;
+import io.workerpool.protocol.LaunchContextCodec;
 import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.rm.pool.PoolMatch;
 import io.workerpool.rm.pool.PoolMatcher;
 import io.workerpool.rm.pool.PooledWorker;
 import io.workerpool.rm.pool.WorkerAsk;
+import io.workerpool.rm.update.RecoveryRule.Outcome;
 import io.workerpool.rm.update.UpdateLifecycle.Event;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -18,12 +24,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.NodeId;
@@ -32,12 +38,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs updates: takes requests from clients and events from the scheduler, moves each update
- * through {@link UpdateLifecycle}, holds each application's pool and decides what it serves.
+ * Runs updates: takes requests from clients and facts from the scheduler, moves each update through
+ * {@link UpdateLifecycle}, holds each application's pool, decides what it serves and journals it all.
  *
- * <p>Locking: the scheduler calls in while holding its write lock; this class never calls the
- * {@link ResourceManagerDriver} while holding its own monitor (except the lock-free
- * {@code stopOnNode}), so the two locks are never taken in the opposite order.
+ * <p>Threads and locks (the module README has the whole rule): this object's monitor is the innermost
+ * lock. Code holding it changes only in-memory state and never calls the {@link ResourceManagerDriver}
+ * or the journal. Scheduler callbacks may come with or without the scheduler's read or write lock: they
+ * record facts under the monitor and hand every effect on the ResourceManager to the {@link Engine},
+ * whose steps take the scheduler's write lock themselves. Only the allocate path (which holds the write
+ * lock it took itself) converts containers synchronously.
  */
 public final class UpdateManager {
   private static final Logger LOG = LoggerFactory.getLogger(UpdateManager.class);
@@ -45,12 +54,11 @@ public final class UpdateManager {
   private final ResourceManagerDriver driver;
   private final UpdateListener listener;
   private final LongSupplier clock;
-  private final long claimTimeoutMs;
-  private final long earlyExitWindowMs;
-  private final long amStopTimeoutMs;
-  private final int historySize;
-  private final ScheduledExecutorService timer;
+  private final UpdateSettings settings;
+  private final UpdateJournal journal;
+  private final Engine engine;
   private final ScheduledExecutorService watchExecutor;
+  private final AtomicLong revisions = new AtomicLong();
 
   private final Map<String, Update> updates = new LinkedHashMap<>();
   private final Map<ApplicationId, Update> latestByApp = new HashMap<>();
@@ -59,6 +67,7 @@ public final class UpdateManager {
   private final Map<ContainerId, Swap> swapsByOld = new HashMap<>();
   private final Map<ContainerId, Swap> swapsByNew = new HashMap<>();
   private final Map<ContainerId, Replaced> recentlyReplaced = new LinkedHashMap<>();
+  private boolean recovered;
 
   /** Counts what happens, for metrics. */
   public interface UpdateListener {
@@ -79,17 +88,27 @@ public final class UpdateManager {
     void exitedEarly();
   }
 
+  /** An update that has not ended, with what the RM must know to carry it on. */
   private static final class Active {
     final Update update;
     final ApplicationAttemptId oldAttempt;
     ApplicationAttemptId newAttempt;
-    Runnable restoreLaunchContext;
+    ContainerLaunchContext previousLaunchContext;
+    String oldAmContainer = "";
+    int raisedMaxAttemptsFrom;
+    long claimDeadlineMs;
+    Runnable cancelDeadline = () -> { };
     final List<PooledWorker> pool = new ArrayList<>();
-    ScheduledFuture<?> deadline;
+    /** Journaled workers a restarted RM has not yet heard of from their nodes, by old container. */
+    final Map<ContainerId, WorkerRecord> unreported = new HashMap<>();
 
     Active(Update update, ApplicationAttemptId oldAttempt) {
       this.update = update;
       this.oldAttempt = oldAttempt;
+    }
+
+    ApplicationId appId() {
+      return update.applicationId();
     }
   }
 
@@ -102,20 +121,14 @@ public final class UpdateManager {
   private record Replaced(Swap swap, long atMs) {
   }
 
-  /**
-   * @param timer runs the deadlines
-   * @param watchExecutor delivers the updates' events to their watchers
-   */
   public UpdateManager(ResourceManagerDriver driver, UpdateListener listener, LongSupplier clock,
-      UpdateSettings settings, ScheduledExecutorService timer, ScheduledExecutorService watchExecutor) {
+      UpdateSettings settings, UpdateJournal journal, Engine engine, ScheduledExecutorService watchExecutor) {
     this.driver = driver;
     this.listener = listener;
     this.clock = clock;
-    this.claimTimeoutMs = settings.claimTimeoutMs();
-    this.earlyExitWindowMs = settings.earlyExitWindowMs();
-    this.amStopTimeoutMs = settings.amStopTimeoutMs();
-    this.historySize = settings.historySize();
-    this.timer = timer;
+    this.settings = settings;
+    this.journal = journal;
+    this.engine = engine;
     this.watchExecutor = watchExecutor;
   }
 
@@ -123,64 +136,95 @@ public final class UpdateManager {
 
   public Update start(Caller caller, ApplicationId appId, ContainerLaunchContext launchContext,
       Resource amResource, String clientRequestId) throws UpdateRefusedException {
-    Active started;
     synchronized (this) {
       Update earlier = clientRequestId.isEmpty() ? null : byClientRequest.get(appId + "/" + clientRequestId);
       if (earlier != null) {
         return earlier;
       }
-      Active running = active.get(appId);
-      if (running != null) {
-        throw new UpdateRefusedException(Reason.ALREADY_EXISTS, "application " + appId + " is already being updated by "
-            + running.update.id() + " (phase " + running.update.phase() + "); wait for it to end or cancel it");
-      }
+      refuseIfRunning(appId);
     }
     ApplicationAttemptId currentAttempt = driver.checkUpdatable(appId, caller);
+    ContainerLaunchContext previous = driver.amLaunchContext(appId);
+    ContainerId oldAm = driver.amContainer(currentAttempt);
+    int raiseFrom = driver.maxAppAttempts(appId) == 1 ? 1 : 0;
+    Active a;
     synchronized (this) {
-      if (active.containsKey(appId)) {
-        throw new UpdateRefusedException(Reason.ALREADY_EXISTS,
-            "application " + appId + " is already being updated by " + active.get(appId).update.id());
-      }
+      refuseIfRunning(appId);
       Update update = new Update("update_" + UUID.randomUUID(), appId, clientRequestId, clock, watchExecutor);
       update.setAttempts(currentAttempt.toString(), null);
-      started = new Active(update, currentAttempt);
-      active.put(appId, started);
+      a = new Active(update, currentAttempt);
+      a.previousLaunchContext = previous;
+      a.oldAmContainer = oldAm == null ? "" : oldAm.toString();
+      a.raisedMaxAttemptsFrom = raiseFrom;
+      active.put(appId, a);
       remember(update);
       if (!clientRequestId.isEmpty()) {
         byClientRequest.put(appId + "/" + clientRequestId, update);
       }
     }
     listener.started();
+    boolean specReplaced = false;
     try {
-      started.restoreLaunchContext = driver.replaceAmLaunchContext(appId, launchContext, amResource);
-      started.update.on(Event.AM1_ENDING, "new AM launch context stored; ending " + currentAttempt);
-      driver.endAttempt(currentAttempt, "AM stopped for in-place update " + started.update.id());
-    } catch (UpdateRefusedException | RuntimeException e) {
-      // AM1 still runs: its next attempts must keep the launch context it was started with.
-      if (started.restoreLaunchContext != null) {
-        started.restoreLaunchContext.run();
+      journalNow(a);
+      driver.replaceAmLaunchContext(appId, launchContext, amResource);
+      specReplaced = true;
+      pauseForTests();
+      synchronized (this) {
+        if (a.update.phase() != UpdatePhase.ACCEPTED) {
+          throw new UpdateRefusedException(Reason.FAILED_PRECONDITION, "update " + a.update.id() + " was "
+              + a.update.phase() + " before the old AM was ended");
+        }
+        a.update.on(Event.AM1_ENDING, "new AM launch context stored; ending " + currentAttempt);
       }
-      fail(started, "could not start: " + e.getMessage());
+      journalNow(a);
+      driver.endAttempt(currentAttempt, "AM stopped for in-place update " + a.update.id());
+    } catch (UpdateRefusedException | IOException | RuntimeException e) {
+      // AM1 still runs: its next attempts must keep the launch context it was started with.
+      if (specReplaced) {
+        restoreLaunchContext(a);
+      }
+      fail(a, "could not start: " + e.getMessage());
+      journalNow(null, a.update);
+      if (a.update.phase() == UpdatePhase.CANCELLED) {
+        return a.update;
+      }
       throw e instanceof UpdateRefusedException refused ? refused
           : new UpdateRefusedException(Reason.INTERNAL, e.toString(), e);
     }
-    LOG.info("Update {} of {} started by {}: ending {}", started.update.id(), appId, caller.user(), currentAttempt);
-    Active ending = started;
-    timer.schedule(() -> amStopTimedOut(ending), amStopTimeoutMs, TimeUnit.MILLISECONDS);
-    return started.update;
+    LOG.info("Update {} of {} started by {}: ending {}", a.update.id(), appId, caller.user(), currentAttempt);
+    a.cancelDeadline = engine.schedule(() -> amStopTimedOut(a), settings.amStopTimeoutMs());
+    return a.update;
+  }
+
+  private void refuseIfRunning(ApplicationId appId) throws UpdateRefusedException {
+    Active running = active.get(appId);
+    if (running != null) {
+      throw new UpdateRefusedException(Reason.ALREADY_EXISTS, "application " + appId + " is already being updated by "
+          + running.update.id() + " (phase " + running.update.phase() + "); wait for it to end or cancel it");
+    }
+  }
+
+  private void pauseForTests() {
+    if (settings.pauseBeforeAmEndMs() > 0) {
+      try {
+        Thread.sleep(settings.pauseBeforeAmEndMs());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The old AM's node has not reported it gone: the RM ends the attempt itself. */
   private void amStopTimedOut(Active a) {
     synchronized (this) {
-      if (active.get(a.update.applicationId()) != a || a.newAttempt != null) {
+      if (active.get(a.appId()) != a || a.newAttempt != null) {
         return;
       }
     }
     LOG.warn("Update {}: the node of {} did not report the killed AM gone within {} ms; ending the attempt in the RM",
-        a.update.id(), a.oldAttempt, amStopTimeoutMs);
+        a.update.id(), a.oldAttempt, settings.amStopTimeoutMs());
     driver.abortAttempt(a.oldAttempt, "AM stopped for in-place update " + a.update.id()
-        + " (its node did not report it killed within " + amStopTimeoutMs + " ms)");
+        + " (its node did not report it killed within " + settings.amStopTimeoutMs() + " ms)");
   }
 
   public synchronized Update get(String updateId) throws UpdateRefusedException {
@@ -200,6 +244,7 @@ public final class UpdateManager {
     return update;
   }
 
+  /** Only before AM1 is touched; the thread that started the update puts the old launch context back. */
   public Update cancel(String updateId) throws UpdateRefusedException {
     Update update = get(updateId);
     synchronized (this) {
@@ -208,12 +253,8 @@ public final class UpdateManager {
             + update.phase() + " and can no longer be cancelled: the old AM has ended. To go back, update the"
             + " application again with the previous launch context");
       }
-      Active running = active.remove(update.applicationId());
       update.on(Event.CANCEL, "cancelled by request");
       listener.finished(update.phase());
-      if (running != null && running.restoreLaunchContext != null) {
-        running.restoreLaunchContext.run();
-      }
     }
     return update;
   }
@@ -233,17 +274,33 @@ public final class UpdateManager {
   }
 
   /** The new attempt exists and owns {@code running}: they form its pool. */
-  public synchronized void newAttemptAdded(ApplicationAttemptId attemptId, List<PooledWorker> running) {
-    Active a = active.get(attemptId.getApplicationId());
-    a.newAttempt = attemptId;
-    a.update.setAttempts(null, attemptId.toString());
-    for (PooledWorker worker : running) {
-      a.pool.add(worker);
-      a.update.workerPooled(worker);
+  public void newAttemptAdded(ApplicationAttemptId attemptId, List<PooledWorker> running) {
+    Active a;
+    synchronized (this) {
+      a = active.get(attemptId.getApplicationId());
+      if (a == null || a.newAttempt != null) {
+        return;
+      }
+      a.newAttempt = attemptId;
+      a.update.setAttempts(null, attemptId.toString());
+      for (PooledWorker worker : running) {
+        if (a.pool.stream().noneMatch(w -> w.containerId().equals(worker.containerId()))) {
+          a.pool.add(worker);
+          a.update.workerPooled(worker);
+          a.unreported.remove(worker.containerId());
+        }
+      }
+      a.claimDeadlineMs = clock.getAsLong() + settings.claimTimeoutMs();
+      a.update.on(Event.NEW_ATTEMPT_ADDED, running.size() + " workers pooled; launching " + attemptId);
     }
     listener.pooled(running.size());
-    a.update.on(Event.NEW_ATTEMPT_ADDED, running.size() + " workers pooled; launching " + attemptId);
-    a.deadline = timer.schedule(() -> claimDeadlinePassed(a), claimTimeoutMs, TimeUnit.MILLISECONDS);
+    scheduleClaimDeadline(a);
+    journalLater(a);
+  }
+
+  private void scheduleClaimDeadline(Active a) {
+    a.cancelDeadline.run();
+    a.cancelDeadline = engine.schedule(() -> claimDeadlinePassed(a), a.claimDeadlineMs - clock.getAsLong());
   }
 
   /** Containers that are pooled for this application: the new AM must not see them as its own yet. */
@@ -258,9 +315,9 @@ public final class UpdateManager {
   }
 
   /**
-   * The new attempt asks for workers: picks the pooled workers that answer its asks and takes
-   * them out of the pool. The first ask also marks that the new AM has registered and starts
-   * the claim deadline.
+   * The new attempt asks for workers: picks the pooled workers that answer its asks and takes them out
+   * of the pool. The caller holds the scheduler's write lock until it has reported each match
+   * {@link #converted} or {@link #conversionFailed}, so no deadline or release can come in between.
    */
   public synchronized List<PoolMatch> claim(ApplicationAttemptId attemptId, List<WorkerAsk> asks) {
     Active a = active.get(attemptId.getApplicationId());
@@ -276,7 +333,8 @@ public final class UpdateManager {
 
   /** A claimed worker was converted into {@code newId} of the new attempt, in {@code conversionNanos}. */
   public synchronized void converted(PoolMatch match, ContainerId newId, long conversionNanos) {
-    Update update = updateOf(match.worker().containerId());
+    // Every path that ends an update takes the write lock, which the caller holds since its claim.
+    Update update = latestByApp.get(appOf(match.worker().containerId()));
     update.workerConverted(match.worker().containerId(), newId, conversionNanos);
     Swap swap = new Swap(update, match.worker(), newId);
     swapsByOld.put(swap.oldId(), swap);
@@ -286,46 +344,80 @@ public final class UpdateManager {
 
   /** A claimed worker could not be converted (it ended meanwhile). */
   public synchronized void conversionFailed(PoolMatch match, String reason) {
-    Active a = active.get(match.worker().containerId().getApplicationAttemptId().getApplicationId());
+    Active a = active.get(appOf(match.worker().containerId()));
     if (a != null) {
       a.update.workerEnded(match.worker().containerId(), WorkerState.LOST, reason);
       finishIfDone(a);
     }
   }
 
-  /** The ResourceManager saw a container complete (from the NM, the AM or itself). */
+  /**
+   * Journals what an allocate call converted, before the new attempt receives it. Called by the allocate
+   * path once it has let go of the scheduler's write lock.
+   */
+  public void conversionsDone(ApplicationAttemptId attemptId) {
+    Active a;
+    synchronized (this) {
+      a = active.get(attemptId.getApplicationId());
+    }
+    Update update = a != null ? a.update : latestByApp(attemptId.getApplicationId());
+    if (update != null) {
+      journalNow(a, update);
+    }
+  }
+
+  /** The ResourceManager saw a container complete (from the NM, the AM or itself). Records and returns. */
   public void containerCompleted(ContainerId id, int exitStatus, String diagnostics) {
     String how = "exit " + exitStatus + (diagnostics.isBlank() ? "" : ": " + diagnostics.strip());
-    Swap failed;
+    Update changed;
     synchronized (this) {
-      Swap replaced = swapsByOld.remove(id);
-      if (replaced != null) {
-        // The new container is still alive, and the node launches it once the old one is gone:
-        // whatever ended the old one, the new one has taken its place. The node's own status (-120)
-        // may never arrive: an NM drops a container the RM has already acknowledged, and the RM
-        // then reports it lost (ABORTED, "running but not reported").
-        swapsByNew.remove(replaced.newId());
-        recentlyReplaced.put(replaced.newId(), new Replaced(replaced, clock.getAsLong()));
-        replaced.update().workerReplaced(id, exitStatus == ReplacementContract.REPLACED_EXIT_STATUS ? ""
-            : "the old container ended with " + how);
-        finishIfDone(active.get(id.getApplicationAttemptId().getApplicationId()));
+      Swap replaced = swapsByOld.get(id);
+      if (replaced != null && swapsByNew.containsKey(replaced.newId())) {
+        changed = oldContainerGone(replaced, exitStatus, how);
+      } else if (endedEarly(id, how)) {
         return;
-      }
-      if (endedEarly(id, how)) {
+      } else if (swapsByNew.containsKey(id)) {
+        Swap failed = swapsByNew.remove(id);
+        // It stays in swapsByOld until the engine has taken the old container back: the update waits for it.
+        String reason = "new container " + id + " ended before it took the old one's place (" + how + ")";
+        engine.execute(() -> swapFailed(failed, reason));
+        listener.swapFailed();
         return;
-      }
-      failed = swapsByNew.remove(id);
-      if (failed == null) {
-        Active a = active.get(id.getApplicationAttemptId().getApplicationId());
-        if (a != null && a.pool.removeIf(w -> w.containerId().equals(id))) {
-          a.update.workerEnded(id, WorkerState.LOST, "ended while pooled: " + how);
-          finishIfDone(a);
+      } else {
+        Active a = active.get(appOf(id));
+        if (a == null || !a.pool.removeIf(w -> w.containerId().equals(id))) {
+          return;
         }
-        return;
+        a.update.workerEnded(id, WorkerState.LOST, "ended while pooled: " + how);
+        finishIfDone(a);
+        changed = a.update;
       }
-      swapsByOld.remove(failed.oldId());
     }
-    swapFailed(failed, "new container " + id + " ended before it took the old one's place (" + how + ")");
+    Update journaled = changed;
+    engine.execute(() -> journalNow(activeOf(journaled), journaled));
+  }
+
+  /**
+   * The new container is alive and the node launches it once the old one is gone: whatever ended the old
+   * one, the new one has taken its place.
+   */
+  private Update oldContainerGone(Swap replaced, int exitStatus, String how) {
+    swapsByOld.remove(replaced.oldId());
+    swapsByNew.remove(replaced.newId());
+    recentlyReplaced.put(replaced.newId(), new Replaced(replaced, clock.getAsLong()));
+    String note;
+    if (exitStatus == ReplacementContract.REPLACED_EXIT_STATUS) {
+      note = "";
+    } else if (exitStatus == ContainerExitStatus.ABORTED) {
+      // The NM drops a container it stopped for the swap once the RM acknowledged it, so the RM may only
+      // learn of its end as "running but not reported" (ABORTED), depending on the heartbeat timing.
+      note = "its node stopped it for the swap and no longer reports it (" + how + ")";
+    } else {
+      note = "the old container ended with " + how;
+    }
+    replaced.update().workerReplaced(replaced.oldId(), note);
+    finishIfDone(active.get(appOf(replaced.oldId())));
+    return replaced.update();
   }
 
   /** Records a new container that ended soon after it replaced the old one; forgets older replacements. */
@@ -333,7 +425,7 @@ public final class UpdateManager {
     long now = clock.getAsLong();
     // Insertion order is replacement order: the expired ones are at the head.
     for (Iterator<Replaced> it = recentlyReplaced.values().iterator(); it.hasNext(); ) {
-      if (now - it.next().atMs() <= earlyExitWindowMs) {
+      if (now - it.next().atMs() <= settings.earlyExitWindowMs()) {
         break;
       }
       it.remove();
@@ -349,45 +441,42 @@ public final class UpdateManager {
   }
 
   /**
-   * The new container never took the old one's place, so the node has not stopped the old one:
-   * the RM takes it back and it returns to the pool, where the new attempt's next ask (stock AMs
-   * ask again for a container that failed) can claim it again until the claim deadline. When the
-   * update is over, or the RM cannot take it back, the old container is stopped instead, so that
-   * nothing runs unaccounted.
+   * Engine step. The new container never took the old one's place, so the node has not stopped the old
+   * one: the RM takes it back and it returns to the pool, where the new attempt's next ask (stock AMs ask
+   * again for a container that failed) can claim it again until the claim deadline. When the update is
+   * over, or the RM cannot take it back, the old container is stopped instead, so that nothing runs
+   * unaccounted.
    */
   private void swapFailed(Swap swap, String reason) {
-    listener.swapFailed();
-    ApplicationId appId = swap.oldId().getApplicationAttemptId().getApplicationId();
-    synchronized (this) {
-      Active a = active.get(appId);
-      if (a == null || a.update != swap.update()) {
-        swap.update().workerEnded(swap.oldId(), WorkerState.SWAP_FAILED, reason
-            + "; the update is over, so the old container is stopped");
+    Update update = driver.underWriteLock(() -> {
+      Active a;
+      synchronized (this) {
+        a = active.get(appOf(swap.oldId()));
+        if (a != null && a.update != swap.update()) {
+          a = null;
+        }
+      }
+      boolean takenBack = a != null && driver.takeBack(swap.worker());
+      synchronized (this) {
+        swapsByOld.remove(swap.oldId());
+        if (takenBack) {
+          a.pool.add(swap.worker());
+          swap.update().workerBackInPool(swap.oldId(), reason);
+        } else {
+          swap.update().workerEnded(swap.oldId(), WorkerState.SWAP_FAILED, reason + (a == null
+              ? "; the update is over, so the old container is stopped" : "; the old container is stopped"));
+          finishIfDone(a);
+        }
+      }
+      if (!takenBack) {
         driver.stopOnNode(swap.worker().nodeId(), swap.oldId());
-        return;
       }
-    }
-    boolean takenBack = driver.takeBack(swap.worker());
-    synchronized (this) {
-      Active a = active.get(appId);
-      if (takenBack && a != null && a.update == swap.update()) {
-        a.pool.add(swap.worker());
-        swap.update().workerBackInPool(swap.oldId(), reason);
-        return;
-      }
-    }
-    if (takenBack) {
-      driver.release(swap.oldId(), "Released by the Worker Pool: " + reason + "; the update ended meanwhile");
-    } else {
-      driver.stopOnNode(swap.worker().nodeId(), swap.oldId());
-    }
-    swap.update().workerEnded(swap.oldId(), WorkerState.SWAP_FAILED, reason + "; the old container is stopped");
-    synchronized (this) {
-      finishIfDone(active.get(appId));
-    }
+      return swap.update();
+    });
+    journalNow(activeOf(update), update);
   }
 
-  /** The new attempt ended while an update still waited for it. */
+  /** The attempt ended; when it is the new attempt of an update in flight, the update fails. Records and returns. */
   public void attemptEnded(ApplicationAttemptId attemptId, String state) {
     Active a;
     synchronized (this) {
@@ -396,57 +485,249 @@ public final class UpdateManager {
         return;
       }
     }
-    releasePool(a, "the new attempt " + attemptId + " ended (" + state + ") before claiming it");
+    String why = "the new attempt " + attemptId + " ended (" + state + ")";
+    engine.execute(() -> endPool(a, why + " before claiming it", () -> fail(a, why + " during the update")));
+  }
+
+  // ---- recovery -----------------------------------------------------------------------------
+
+  /**
+   * Reads the journal once, when this RM recovers or becomes active (before the first recovery event),
+   * and resumes the updates that had not ended.
+   */
+  public void recover() {
     synchronized (this) {
-      fail(a, "the new attempt " + attemptId + " ended (" + state + ") during the update");
+      if (recovered) {
+        return;
+      }
+      recovered = true;
     }
+    List<UpdateJournalEntry> entries;
+    try {
+      entries = journal.readAll();
+    } catch (IOException e) {
+      LOG.error("Cannot read the Worker Pool journal ({}): updates in flight are not resumed", journal.describe(), e);
+      return;
+    }
+    entries.sort((x, y) -> Long.compare(x.getRevision(), y.getRevision()));
+    List<Active> resumed = new ArrayList<>();
+    synchronized (this) {
+      for (UpdateJournalEntry entry : entries) {
+        revisions.accumulateAndGet(entry.getRevision(), Math::max);
+        Update update = Update.restore(entry.getStatus(), clock, watchExecutor);
+        remember(update);
+        if (!entry.getStatus().getClientRequestId().isEmpty()) {
+          byClientRequest.put(update.applicationId() + "/" + entry.getStatus().getClientRequestId(), update);
+        }
+        if (!update.isFinished()) {
+          resumed.add(resume(update, entry));
+        }
+      }
+    }
+    for (Active a : resumed) {
+      LOG.info("Update {} of {} RECOVERED in phase {} with {} workers to hear of from their nodes", a.update.id(),
+          a.appId(), a.update.phase(), a.unreported.size());
+      if (a.update.phase() == UpdatePhase.ACCEPTED) {
+        engine.execute(() -> {
+          restoreLaunchContext(a);
+          fail(a, "the ResourceManager restarted before the old AM was ended; the previous AM launch context"
+              + " is back in place");
+          journalNow(null, a.update);
+        });
+      } else if (a.newAttempt != null) {
+        scheduleClaimDeadline(a);
+      }
+    }
+  }
+
+  private Active resume(Update update, UpdateJournalEntry entry) {
+    UpdateStatus status = entry.getStatus();
+    Active a = new Active(update, ApplicationAttemptId.fromString(status.getOldAttemptId()));
+    if (!status.getNewAttemptId().isEmpty()) {
+      a.newAttempt = ApplicationAttemptId.fromString(status.getNewAttemptId());
+    }
+    if (!entry.getPreviousAmLaunchContext().isEmpty()) {
+      a.previousLaunchContext = LaunchContextCodec.decode(entry.getPreviousAmLaunchContext());
+    }
+    a.oldAmContainer = entry.getOldAmContainerId();
+    a.raisedMaxAttemptsFrom = entry.getRaisedMaxAttemptsFrom();
+    a.claimDeadlineMs = entry.getClaimDeadlineMs();
+    for (WorkerRecord record : status.getWorkersList()) {
+      if (record.getState() == WorkerState.POOLED || record.getState() == WorkerState.CONVERTED) {
+        a.unreported.put(ContainerId.fromString(record.getOldContainerId()), record);
+      }
+    }
+    update.markRecovered();
+    active.put(a.appId(), a);
+    return a;
+  }
+
+  /** Whether the application needs its max attempts raised again for the update's new attempt. */
+  public synchronized boolean needsExtraAttempt(ApplicationId appId) {
+    Active a = active.get(appId);
+    return a != null && a.newAttempt == null && a.raisedMaxAttemptsFrom > 0
+        && a.update.phase() == UpdatePhase.POOLING;
+  }
+
+  /**
+   * The old AM container of an attempt a restarted RM recovers while its update had already ended it, or
+   * null: the RM records that AM's end as ABORTED (not a failed attempt) before its node reports it.
+   */
+  public synchronized ContainerId killedAmOf(ApplicationAttemptId recoveredAttempt) {
+    Active a = active.get(recoveredAttempt.getApplicationId());
+    boolean killed = a != null && a.oldAttempt.equals(recoveredAttempt) && a.update.phase() == UpdatePhase.POOLING
+        && !a.oldAmContainer.isEmpty();
+    return killed ? ContainerId.fromString(a.oldAmContainer) : null;
+  }
+
+  /** A restarted RM recovered an attempt after the update's old one: the journal may not have it yet. */
+  public void attemptRecovered(ApplicationAttemptId attemptId) {
+    Active a;
+    synchronized (this) {
+      a = active.get(attemptId.getApplicationId());
+      if (a == null || a.newAttempt != null
+          || attemptId.getAttemptId() <= a.oldAttempt.getAttemptId() || a.update.phase() != UpdatePhase.POOLING) {
+        return;
+      }
+    }
+    newAttemptAdded(attemptId, List.of());
+  }
+
+  /**
+   * A NodeManager registered with a restarted RM and reports {@code reported}: decides, for each container
+   * of an update's old attempt, what the RM does with it (containers of no update are absent from the
+   * result: stock recovery handles them). Outcomes other than REPOOL are recorded here; the caller
+   * recovers the REPOOL ones into the application and reports each with {@link #repooled}.
+   */
+  public Map<ContainerId, Outcome> nodeRecovered(NodeId nodeId, List<ReportedContainer> reported) {
+    Map<ContainerId, Outcome> outcomes = new HashMap<>();
+    Set<Active> changed = new java.util.HashSet<>();
+    synchronized (this) {
+      Set<ContainerId> onNode = reported.stream().map(ReportedContainer::id).collect(Collectors.toSet());
+      for (ReportedContainer container : reported) {
+        Active a = active.get(appOf(container.id()));
+        if (a == null || !a.oldAttempt.equals(container.id().getApplicationAttemptId())
+            || container.id().toString().equals(a.oldAmContainer) || a.update.phase() == UpdatePhase.ACCEPTED) {
+          continue;
+        }
+        WorkerRecord record = a.unreported.remove(container.id());
+        boolean newOnNode = record != null && !record.getNewContainerId().isEmpty()
+            && onNode.contains(ContainerId.fromString(record.getNewContainerId()));
+        Outcome outcome = RecoveryRule.decide(record == null ? null : record.getState(), container.running(), newOnNode);
+        outcomes.put(container.id(), outcome);
+        record(a, container.id(), record, outcome, nodeId);
+        changed.add(a);
+      }
+      for (Active a : active.values()) {
+        for (Iterator<Map.Entry<ContainerId, WorkerRecord>> it = a.unreported.entrySet().iterator(); it.hasNext(); ) {
+          Map.Entry<ContainerId, WorkerRecord> entry = it.next();
+          if (!entry.getValue().getNodeId().equals(nodeId.toString())) {
+            continue;
+          }
+          it.remove();
+          WorkerRecord record = entry.getValue();
+          boolean newOnNode = !record.getNewContainerId().isEmpty()
+              && onNode.contains(ContainerId.fromString(record.getNewContainerId()));
+          record(a, entry.getKey(), record, RecoveryRule.decide(record.getState(), false, newOnNode), nodeId);
+          changed.add(a);
+        }
+      }
+      changed.forEach(this::finishIfDone);
+    }
+    for (Active a : changed) {
+      engine.execute(() -> journalNow(activeOf(a.update), a.update));
+    }
+    return outcomes;
+  }
+
+  private void record(Active a, ContainerId old, WorkerRecord record, Outcome outcome, NodeId nodeId) {
+    String afterRestart = "after the ResourceManager restarted, " + nodeId + " reported ";
+    switch (outcome) {
+      case LEAVE_TO_NODE -> {
+        ContainerId newId = ContainerId.fromString(record.getNewContainerId());
+        Swap swap = new Swap(a.update, new PooledWorker(old, nodeId, LaunchContextCodec.decode(record.getResource()),
+            record.getPooledAtMs()), newId);
+        swapsByOld.put(old, swap);
+        swapsByNew.put(newId, swap);
+      }
+      case REPLACED -> a.update.workerReplaced(old, afterRestart + "the old container gone and its replacement there");
+      case LOST -> a.update.workerEnded(old, WorkerState.LOST, afterRestart + "the old container ended and"
+          + " nothing in its place");
+      case STOP, REPOOL -> { }
+      default -> throw new IllegalStateException(outcome.name());
+    }
+  }
+
+  /** A container {@link #nodeRecovered} decided to pool again is charged to the application again. */
+  public void repooled(PooledWorker worker) {
+    Active a;
+    synchronized (this) {
+      a = active.get(appOf(worker.containerId()));
+      if (a == null) {
+        return;
+      }
+      a.pool.add(worker);
+      a.update.workerPooled(worker);
+      a.update.workerRepooled(worker.containerId(), "the ResourceManager restarted; the node still runs it");
+    }
+    listener.pooled(1);
   }
 
   // ---- internals ----------------------------------------------------------------------------
 
+  /** Engine step: the pool's leftovers are released; the update ends. */
   private void claimDeadlinePassed(Active a) {
-    releasePool(a, "not claimed by the new attempt within " + claimTimeoutMs + " ms");
-    synchronized (this) {
-      if (active.get(a.update.applicationId()) != a) {
-        return;
-      }
+    endPool(a, "not claimed by the new attempt within " + settings.claimTimeoutMs() + " ms", () -> {
+      a.unreported.forEach((old, record) -> a.update.workerEnded(old, WorkerState.LOST,
+          "its node did not report it to the restarted ResourceManager before the claim deadline"));
+      a.unreported.clear();
       if (a.update.phase() == UpdatePhase.CONVERTING) {
-        active.remove(a.update.applicationId());
-        a.update.on(Event.POOL_DRAINED, "claim deadline passed");
-        listener.finished(a.update.phase());
+        finishIfDone(a);
       } else {
-        fail(a, "the new attempt " + a.newAttempt + " asked for no workers within " + claimTimeoutMs
+        fail(a, "the new attempt " + a.newAttempt + " asked for no workers within " + settings.claimTimeoutMs()
             + " ms; its pooled workers were released");
       }
-    }
+    });
   }
 
-  private void releasePool(Active a, String reason) {
-    List<PooledWorker> leftovers;
-    synchronized (this) {
-      leftovers = new ArrayList<>(a.pool);
-      a.pool.clear();
+  /**
+   * Engine step: under the scheduler's write lock (so that no claim is half-way), takes the pool's
+   * leftovers, records them as released and runs {@code conclude}; journals that; then releases them.
+   */
+  private void endPool(Active a, String reason, Runnable conclude) {
+    List<PooledWorker> leftovers = driver.underWriteLock(() -> {
+      synchronized (this) {
+        if (active.get(a.appId()) != a) {
+          return List.<PooledWorker>of();
+        }
+        List<PooledWorker> taken = new ArrayList<>(a.pool);
+        a.pool.clear();
+        taken.forEach(w -> a.update.workerEnded(w.containerId(), WorkerState.RELEASED, reason));
+        conclude.run();
+        return taken;
+      }
+    });
+    journalNow(activeOf(a.update), a.update);
+    if (leftovers.isEmpty()) {
+      return;
     }
-    for (PooledWorker worker : leftovers) {
-      driver.release(worker.containerId(), "Released by the Worker Pool: " + reason);
-      a.update.workerEnded(worker.containerId(), WorkerState.RELEASED, reason);
-    }
-    if (!leftovers.isEmpty()) {
-      listener.released(leftovers.size());
-      LOG.info("Update {} released {} pooled containers: {}", a.update.id(), leftovers.size(), reason);
-    }
+    driver.underWriteLock(() -> {
+      leftovers.forEach(w -> driver.release(w.containerId(), "Released by the Worker Pool: " + reason));
+      return null;
+    });
+    listener.released(leftovers.size());
+    LOG.info("Update {} released {} pooled containers: {}", a.update.id(), leftovers.size(), reason);
   }
 
   private void finishIfDone(Active a) {
-    if (a == null || a.update.phase() != UpdatePhase.CONVERTING || !a.pool.isEmpty()) {
+    if (a == null || a.update.phase() != UpdatePhase.CONVERTING || !a.pool.isEmpty() || !a.unreported.isEmpty()
+        || active.get(a.appId()) != a) {
       return;
     }
     boolean swapsPending = swapsByOld.values().stream().anyMatch(s -> s.update() == a.update);
     if (!swapsPending) {
-      if (a.deadline != null) {
-        a.deadline.cancel(false);
-      }
-      active.remove(a.update.applicationId());
+      a.cancelDeadline.run();
+      active.remove(a.appId());
       a.update.on(Event.POOL_DRAINED, "every pooled worker is replaced or released");
       listener.finished(a.update.phase());
     }
@@ -454,29 +735,91 @@ public final class UpdateManager {
 
   private void fail(Active a, String reason) {
     synchronized (this) {
-      if (active.get(a.update.applicationId()) == a) {
-        active.remove(a.update.applicationId());
+      if (active.get(a.appId()) == a) {
+        active.remove(a.appId());
       }
+      a.cancelDeadline.run();
     }
     if (a.update.onIfAllowed(Event.FAIL, reason)) {
       listener.finished(UpdatePhase.FAILED);
-      LOG.warn("Update {} of {} failed: {}", a.update.id(), a.update.applicationId(), reason);
+      LOG.warn("Update {} of {} failed: {}", a.update.id(), a.appId(), reason);
     }
   }
 
-  private Update updateOf(ContainerId oldContainer) {
-    return active.get(oldContainer.getApplicationAttemptId().getApplicationId()).update;
+  private void restoreLaunchContext(Active a) {
+    try {
+      driver.restoreAmLaunchContext(a.appId(), a.previousLaunchContext);
+    } catch (UpdateRefusedException | RuntimeException e) {
+      LOG.error("Update {}: could not put back the previous AM launch context of {}: {}", a.update.id(), a.appId(),
+          e.getMessage());
+    }
+  }
+
+  /** Journals the update from the engine, after the scheduler callback that changed it has returned. */
+  private void journalLater(Active a) {
+    engine.execute(() -> journalNow(a, a.update));
+  }
+
+  private void journalNow(Active a) throws IOException {
+    journal.write(entry(a, a.update));
+  }
+
+  /** Journals the update as it is now; a failure is logged (the update goes on in memory). */
+  private void journalNow(Active a, Update update) {
+    try {
+      journal.write(entry(a, update));
+    } catch (IOException | RuntimeException e) {
+      LOG.error("Update {}: cannot write the journal ({}); an RM restart now would not resume it as it is",
+          update.id(), journal.describe(), e);
+    }
+  }
+
+  private UpdateJournalEntry entry(Active a, Update update) {
+    UpdateJournalEntry.Builder entry = UpdateJournalEntry.newBuilder()
+        .setStatus(update.snapshot())
+        .setRevision(revisions.incrementAndGet());
+    if (a != null && !update.isFinished()) {
+      synchronized (this) {
+        if (a.previousLaunchContext != null) {
+          entry.setPreviousAmLaunchContext(LaunchContextCodec.encode(a.previousLaunchContext));
+        }
+        entry.setOldAmContainerId(a.oldAmContainer)
+            .setRaisedMaxAttemptsFrom(a.raisedMaxAttemptsFrom)
+            .setClaimDeadlineMs(a.claimDeadlineMs);
+      }
+    }
+    return entry.build();
+  }
+
+  private synchronized Active activeOf(Update update) {
+    Active a = active.get(update.applicationId());
+    return a != null && a.update == update ? a : null;
+  }
+
+  private synchronized Update latestByApp(ApplicationId appId) {
+    return latestByApp.get(appId);
+  }
+
+  private static ApplicationId appOf(ContainerId id) {
+    return id.getApplicationAttemptId().getApplicationId();
   }
 
   private void remember(Update update) {
     updates.put(update.id(), update);
     latestByApp.put(update.applicationId(), update);
-    for (Iterator<Update> it = updates.values().iterator(); updates.size() > historySize && it.hasNext(); ) {
+    for (Iterator<Update> it = updates.values().iterator(); updates.size() > settings.historySize() && it.hasNext(); ) {
       Update oldest = it.next();
       if (oldest.isFinished()) {
         it.remove();
         latestByApp.remove(oldest.applicationId(), oldest);
         byClientRequest.values().removeIf(u -> u == oldest);
+        engine.execute(() -> {
+          try {
+            journal.delete(oldest.id());
+          } catch (IOException e) {
+            LOG.warn("Cannot delete update {} from the journal: {}", oldest.id(), e.getMessage());
+          }
+        });
       }
     }
   }

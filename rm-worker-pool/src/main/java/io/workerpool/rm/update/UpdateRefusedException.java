@@ -5,7 +5,8 @@ public final class UpdateRefusedException extends Exception {
 
   /** What kind of refusal, mapped to a gRPC status code at the edge. */
   public enum Reason {
-    UNAUTHENTICATED, NOT_FOUND, PERMISSION_DENIED, INVALID_ARGUMENT, FAILED_PRECONDITION, ALREADY_EXISTS, INTERNAL
+    UNAUTHENTICATED, NOT_FOUND, PERMISSION_DENIED, INVALID_ARGUMENT, FAILED_PRECONDITION, ALREADY_EXISTS, UNAVAILABLE,
+    INTERNAL
   }
 
   private final Reason reason;

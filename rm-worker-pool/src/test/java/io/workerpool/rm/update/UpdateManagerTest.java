@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
@@ -39,18 +38,20 @@ class UpdateManagerTest {
   private static final Caller ALICE = new Caller("alice", "10.0.0.1");
   private static final long AM_STOP_TIMEOUT_MS = 200;
 
-  private final RecordingDriver driver = new RecordingDriver();
+  private final FakeDriver driver = new FakeDriver(ATTEMPT_1);
   private final AtomicLong clock = new AtomicLong(1_000_000);
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+  private final ManualEngine engine = new ManualEngine(clock);
+  private final InMemoryJournal journal = new InMemoryJournal();
+  private final ScheduledExecutorService watchers = Executors.newSingleThreadScheduledExecutor();
 
   @AfterEach
-  void stopTimer() {
-    timer.shutdownNow();
+  void stopWatchers() {
+    watchers.shutdownNow();
   }
 
   private UpdateManager manager(long claimTimeoutMs) {
-    return new UpdateManager(driver, new NoMetrics(), clock::get, new UpdateSettings(claimTimeoutMs, 30_000, 10, AM_STOP_TIMEOUT_MS), timer,
-        timer);
+    return new UpdateManager(driver, new NoMetrics(), clock::get,
+        new UpdateSettings(claimTimeoutMs, 30_000, 10, AM_STOP_TIMEOUT_MS), journal, engine, watchers);
   }
 
   private static PooledWorker worker(int id, String host) {
@@ -92,7 +93,7 @@ class UpdateManagerTest {
     List<WorkerRecord> records = update.snapshot().getWorkersList();
     assertTrue(records.stream().allMatch(r -> r.getState() == WorkerState.REPLACED), records.toString());
     assertEquals("", records.get(0).getReason());
-    assertTrue(records.get(1).getReason().contains("exit -100"), records.get(1).getReason());
+    assertTrue(records.get(1).getReason().contains("its node stopped it for the swap"), records.get(1).getReason());
     assertTrue(driver.released.isEmpty() && driver.stopped.isEmpty());
   }
 
@@ -104,10 +105,8 @@ class UpdateManagerTest {
     assertEquals(List.of(ATTEMPT_1), driver.endedAttempts);
     assertTrue(driver.abortedAttempts.isEmpty(), "the kill is given its time first");
 
-    Thread.sleep(AM_STOP_TIMEOUT_MS * 3);
-    synchronized (driver) {
-      assertEquals(List.of(ATTEMPT_1), driver.abortedAttempts);
-    }
+    engine.advance(AM_STOP_TIMEOUT_MS);
+    assertEquals(List.of(ATTEMPT_1), driver.abortedAttempts);
   }
 
   @Test
@@ -115,10 +114,8 @@ class UpdateManagerTest {
     UpdateManager updates = manager(60_000);
     startAndClaim(updates, List.of(worker(2, "a")), 1);
 
-    Thread.sleep(AM_STOP_TIMEOUT_MS * 3);
-    synchronized (driver) {
-      assertTrue(driver.abortedAttempts.isEmpty(), driver.abortedAttempts.toString());
-    }
+    engine.advance(AM_STOP_TIMEOUT_MS);
+    assertTrue(driver.abortedAttempts.isEmpty(), driver.abortedAttempts.toString());
   }
 
   @Test
@@ -128,7 +125,10 @@ class UpdateManagerTest {
     ContainerId c1 = match.worker().containerId();
     updates.converted(match, ContainerId.newContainerId(ATTEMPT_2, 2), 5);
 
-    updates.containerCompleted(ContainerId.newContainerId(ATTEMPT_2, 2), -1000, "localization failed");
+    driver.inReadLockedCallback(() -> updates.containerCompleted(ContainerId.newContainerId(ATTEMPT_2, 2), -1000,
+        "localization failed"));
+    assertTrue(driver.takenBack.isEmpty(), "the callback only records the failure");
+    engine.runDue();
 
     assertEquals(List.of(c1), driver.takenBack);
     assertTrue(driver.stopped.isEmpty() && driver.released.isEmpty(), "the old container runs on");
@@ -160,6 +160,7 @@ class UpdateManagerTest {
     updates.converted(match, c3, 5);
 
     updates.containerCompleted(c3, -1000, "localization failed");
+    engine.runDue();
 
     assertEquals(List.of(match.worker().containerId()), driver.stopped);
     WorkerRecord record = updates.latest(APP).snapshot().getWorkers(0);
@@ -199,7 +200,7 @@ class UpdateManagerTest {
     assertEquals(1, claimed.size());
     assertEquals(Set.of(worker(3, "b").containerId(), worker(4, "a").containerId()), updates.pooledContainers(APP));
 
-    timer.schedule(() -> { }, 400, TimeUnit.MILLISECONDS).get();
+    engine.advance(200);
 
     assertEquals(List.of(worker(3, "b").containerId(), worker(4, "a").containerId()), driver.released);
     assertEquals(Set.of(), updates.pooledContainers(APP));
@@ -213,7 +214,7 @@ class UpdateManagerTest {
         null, "");
     updates.newAttemptAdded(ATTEMPT_2, List.of(worker(2, "a")));
 
-    timer.schedule(() -> { }, 400, TimeUnit.MILLISECONDS).get();
+    engine.advance(200);
 
     assertEquals(List.of(worker(2, "a").containerId()), driver.released);
     assertEquals(UpdatePhase.FAILED, updates.latest(APP).phase());
@@ -257,70 +258,7 @@ class UpdateManagerTest {
     assertTrue(refused.getMessage().contains("can no longer be cancelled"));
   }
 
-  private static final class RecordingDriver implements ResourceManagerDriver {
-    final List<ApplicationAttemptId> endedAttempts = new ArrayList<>();
-    final List<ApplicationAttemptId> abortedAttempts = new ArrayList<>();
-    final List<ContainerId> released = new ArrayList<>();
-    final List<ContainerId> stopped = new ArrayList<>();
-    final List<ContainerId> takenBack = new ArrayList<>();
-    int restored;
-    boolean refuseEnd;
-    boolean refuseTakeBack;
-
-    @Override
-    public Caller authenticate(String user, String delegationToken, String remoteAddress) {
-      return new Caller(user, remoteAddress);
-    }
-
-    @Override
-    public void authorize(ApplicationId appId, Caller caller, boolean modify) {
-    }
-
-    @Override
-    public ApplicationAttemptId checkUpdatable(ApplicationId appId, Caller caller) {
-      return ATTEMPT_1;
-    }
-
-    @Override
-    public Runnable replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext,
-        Resource amResource) {
-      return () -> restored++;
-    }
-
-    @Override
-    public synchronized void endAttempt(ApplicationAttemptId attemptId, String diagnostic)
-        throws UpdateRefusedException {
-      if (refuseEnd) {
-        throw new UpdateRefusedException(Reason.FAILED_PRECONDITION, "the AM container is no longer running");
-      }
-      endedAttempts.add(attemptId);
-    }
-
-    @Override
-    public synchronized void abortAttempt(ApplicationAttemptId attemptId, String diagnostic) {
-      abortedAttempts.add(attemptId);
-    }
-
-    @Override
-    public synchronized void release(ContainerId containerId, String diagnostic) {
-      released.add(containerId);
-    }
-
-    @Override
-    public synchronized boolean takeBack(PooledWorker worker) {
-      if (!refuseTakeBack) {
-        takenBack.add(worker.containerId());
-      }
-      return !refuseTakeBack;
-    }
-
-    @Override
-    public synchronized void stopOnNode(NodeId nodeId, ContainerId containerId) {
-      stopped.add(containerId);
-    }
-  }
-
-  private static final class NoMetrics implements UpdateManager.UpdateListener {
+  static final class NoMetrics implements UpdateManager.UpdateListener {
     @Override
     public void started() {
     }
