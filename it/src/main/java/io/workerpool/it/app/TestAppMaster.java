@@ -85,7 +85,7 @@ public final class TestAppMaster {
 
   private void run() throws Exception {
     YarnConfiguration conf = new YarnConfiguration();
-    nm = NMClientAsync.createNMClientAsync(new ReportingNMCallbacks(report, attemptId));
+    nm = NMClientAsync.createNMClientAsync(new NMCallbacks());
     nm.init(conf);
     nm.start();
     // As stock AMs do (Flink's JobManager too): a stopped JVM stops its NM client, and the client stops
@@ -131,6 +131,25 @@ public final class TestAppMaster {
   private void askWorkers(int count) {
     for (int i = 0; i < count; i++) {
       amrm.addContainerRequest(new ContainerRequest(workerResource, null, null, WORKER_PRIORITY));
+    }
+  }
+
+  /**
+   * As stock AMs do (Flink's YarnResourceManagerDriver too): a container that its node refuses to start (for
+   * example one allocated by an RM that failed over before the start) is released and asked for again.
+   */
+  private final class NMCallbacks extends ReportingNMCallbacks {
+    NMCallbacks() {
+      super(report, attemptId);
+    }
+
+    @Override
+    public void onStartContainerError(ContainerId containerId, Throwable t) {
+      super.onStartContainerError(containerId, t);
+      if (workers.remove(containerId)) {
+        amrm.releaseAssignedContainer(containerId);
+        askWorkers(1);
+      }
     }
   }
 
