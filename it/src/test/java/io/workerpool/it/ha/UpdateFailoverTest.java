@@ -61,10 +61,12 @@ class UpdateFailoverTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    // Node heartbeats every second: the old AM's end reaches the RM a second or two after it was killed, which is
-    // the window in which a test can stop the RM while the update is POOLING.
+    // Node heartbeats every 3 s: the RM's kill of the old AM goes to its node with a heartbeat, so the update stays
+    // POOLING for up to 3 s, the window in which the test stops the RM. Several containers per heartbeat keep
+    // the start of the applications quick all the same.
     ha = HaCluster.start("update-failover", TestCluster.builder("update-failover").nodeManagers(2)
-        .set(YarnConfiguration.RM_NM_HEARTBEAT_INTERVAL_MS, "1000"), 60_000);
+        .set(YarnConfiguration.RM_NM_HEARTBEAT_INTERVAL_MS, "3000")
+        .set("yarn.scheduler.capacity.per-node-heartbeat.multiple-assignments-enabled", "true"), 60_000);
     cluster = ha.cluster();
     app = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(), 1L << 20);
   }
