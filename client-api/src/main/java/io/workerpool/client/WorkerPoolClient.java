@@ -1,6 +1,6 @@
 package io.workerpool.client;
 
-import io.grpc.ManagedChannel;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -12,47 +12,48 @@ import io.workerpool.proto.UpdateApplicationRequest;
 import io.workerpool.proto.UpdateEvent;
 import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
-import io.workerpool.proto.WorkerPoolGrpc;
 import io.workerpool.protocol.LaunchContextCodec;
+import io.workerpool.protocol.WorkerPoolAddresses;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.client.RMProxy;
 import org.apache.hadoop.yarn.client.api.impl.YarnClientImpl;
-import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.conf.HAUtil;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.apache.hadoop.yarn.util.ConverterUtils;
 
 /**
  * A {@link org.apache.hadoop.yarn.client.api.YarnClient} that can also update a running
- * application in place. It finds the ResourceManager from yarn-site.xml like any YARN client.
+ * application in place. It finds the ResourceManager from yarn-site.xml like any YARN client, and with RM HA
+ * calls whichever RM is active (see {@link WorkerPoolAddresses}); an update that is followed ({@code await},
+ * {@code watchUpdate}) is followed across failovers.
  */
 public class WorkerPoolClient extends YarnClientImpl {
-  private ManagedChannel channel;
-  private WorkerPoolGrpc.WorkerPoolBlockingStub stub;
+  private RmFailover rms;
 
   @Override
   protected void serviceStart() throws Exception {
     super.serviceStart();
-    InetSocketAddress address = workerPoolAddress(getConfig());
-    channel = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort()).usePlaintext().build();
-    stub = WorkerPoolGrpc.newBlockingStub(channel).withInterceptors(
+    rms = new RmFailover(WorkerPoolAddresses.forClients(getConfig()),
+        RMProxy.createRetryPolicy(getConfig(), HAUtil.isHAEnabled(getConfig())),
+        address -> NettyChannelBuilder.forAddress(address.getHostString(), address.getPort()).usePlaintext().build(),
         MetadataUtils.newAttachHeadersInterceptor(callerHeaders()));
   }
 
   @Override
   protected void serviceStop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    if (rms != null) {
+      rms.close();
     }
     super.serviceStop();
   }
@@ -72,36 +73,40 @@ public class WorkerPoolClient extends YarnClientImpl {
     UpdateApplicationRequest.Builder request = UpdateApplicationRequest.newBuilder()
         .setApplicationId(appId.toString())
         .setAmLaunchContext(LaunchContextCodec.encode(amLaunchContext))
-        .setClientRequestId(clientRequestId);
+        // With an id, a call retried on another RM after a failover returns the update the first one started.
+        .setClientRequestId(clientRequestId.isEmpty() ? "client-" + UUID.randomUUID() : clientRequestId);
     if (amResource != null) {
       request.setAmResource(LaunchContextCodec.encode(amResource));
     }
-    UpdateStatus started = call(() -> stub.updateApplication(request.build()));
+    UpdateStatus started = rms.call(stub -> stub.updateApplication(request.build()));
     return new UpdateHandle(this, started.getUpdateId());
   }
 
   public UpdateStatus getUpdate(String updateId) throws YarnException {
-    return call(() -> stub.getUpdate(GetUpdateRequest.newBuilder().setUpdateId(updateId).build()));
+    return rms.call(stub -> stub.getUpdate(GetUpdateRequest.newBuilder().setUpdateId(updateId).build()));
   }
 
   public UpdateStatus latestUpdate(ApplicationId appId) throws YarnException {
-    return call(() -> stub.getUpdate(GetUpdateRequest.newBuilder().setApplicationId(appId.toString()).build()));
+    return rms.call(stub -> stub.getUpdate(GetUpdateRequest.newBuilder().setApplicationId(appId.toString()).build()));
   }
 
   public UpdateStatus cancelUpdate(String updateId) throws YarnException {
-    return call(() -> stub.cancelUpdate(CancelUpdateRequest.newBuilder().setUpdateId(updateId).build()));
+    return rms.call(stub -> stub.cancelUpdate(CancelUpdateRequest.newBuilder().setUpdateId(updateId).build()));
   }
 
-  /** Progress events of an update until it ends; the first one is its current status. */
+  /**
+   * Progress events of an update until it ends; the first one is its current status. The watch follows the
+   * update to another RM after a failover.
+   */
   public Iterator<UpdateEvent> watchUpdate(String updateId) throws YarnException {
-    return call(() -> stub.watchUpdate(GetUpdateRequest.newBuilder().setUpdateId(updateId).build()));
+    return new FollowedUpdate(rms, GetUpdateRequest.newBuilder().setUpdateId(updateId).build(), null);
   }
 
   UpdateStatus awaitUpdate(String updateId, Duration timeout, Consumer<UpdateEvent> progress)
       throws YarnException, TimeoutException {
     try {
-      Iterator<UpdateEvent> events = stub.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .watchUpdate(GetUpdateRequest.newBuilder().setUpdateId(updateId).build());
+      Iterator<UpdateEvent> events = new FollowedUpdate(rms, GetUpdateRequest.newBuilder().setUpdateId(updateId)
+          .build(), Deadline.after(timeout.toMillis(), TimeUnit.MILLISECONDS));
       UpdateStatus last = null;
       while (events.hasNext()) {
         UpdateEvent event = events.next();
@@ -125,17 +130,6 @@ public class WorkerPoolClient extends YarnClientImpl {
     return phase == UpdatePhase.SUCCEEDED || phase == UpdatePhase.FAILED || phase == UpdatePhase.CANCELLED;
   }
 
-  static InetSocketAddress workerPoolAddress(Configuration conf) {
-    InetSocketAddress address = conf.getSocketAddr(WorkerPoolConfigKeys.ADDRESS,
-        WorkerPoolConfigKeys.DEFAULT_ADDRESS, WorkerPoolConfigKeys.DEFAULT_PORT);
-    if (address.getAddress() != null && address.getAddress().isAnyLocalAddress()) {
-      InetSocketAddress rm = conf.getSocketAddr(YarnConfiguration.RM_ADDRESS,
-          YarnConfiguration.DEFAULT_RM_ADDRESS, YarnConfiguration.DEFAULT_RM_PORT);
-      return InetSocketAddress.createUnresolved(rm.getHostString(), address.getPort());
-    }
-    return address;
-  }
-
   private Metadata callerHeaders() throws IOException, YarnException {
     Metadata headers = new Metadata();
     if (UserGroupInformation.isSecurityEnabled()) {
@@ -148,17 +142,5 @@ public class WorkerPoolClient extends YarnClientImpl {
           UserGroupInformation.getCurrentUser().getShortUserName());
     }
     return headers;
-  }
-
-  private interface Call<T> {
-    T run();
-  }
-
-  private static <T> T call(Call<T> call) throws WorkerPoolException {
-    try {
-      return call.run();
-    } catch (StatusRuntimeException e) {
-      throw new WorkerPoolException(e);
-    }
   }
 }

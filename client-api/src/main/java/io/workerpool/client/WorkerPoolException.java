@@ -21,7 +21,7 @@ public class WorkerPoolException extends YarnException {
     String description = status.getDescription() == null ? "" : ": " + status.getDescription();
     return switch (status.getCode()) {
       case UNAVAILABLE -> "the Worker Pool service of the ResourceManager cannot be reached"
-          + " (is the RM up and yarn.resourcemanager.worker-pool.address right?)" + description;
+          + " (is an RM active, and yarn.resourcemanager.worker-pool.address or its per-RM form .<rmId> right?)" + description;
       default -> status.getCode() + description;
     };
   }

@@ -3,6 +3,7 @@ package io.workerpool.rm;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.workerpool.protocol.WorkerPoolAddresses;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
 import io.workerpool.rm.grpc.WorkerPoolGrpcService;
 import io.workerpool.rm.update.ExecutorEngine;
@@ -44,8 +45,7 @@ public final class WorkerPoolService extends AbstractService {
 
   @Override
   protected void serviceInit(Configuration conf) throws Exception {
-    address = conf.getSocketAddr(WorkerPoolConfigKeys.ADDRESS, WorkerPoolConfigKeys.DEFAULT_ADDRESS,
-        WorkerPoolConfigKeys.DEFAULT_PORT);
+    address = WorkerPoolAddresses.forServer(conf);
     maxRequestBytes = conf.getInt(WorkerPoolConfigKeys.MAX_REQUEST_BYTES, WorkerPoolConfigKeys.DEFAULT_MAX_REQUEST_BYTES);
     UpdateSettings settings = new UpdateSettings(
         conf.getLong(WorkerPoolConfigKeys.CLAIM_TIMEOUT_MS, WorkerPoolConfigKeys.DEFAULT_CLAIM_TIMEOUT_MS),

@@ -8,7 +8,7 @@ import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.client.api.async.NMClientAsync;
 
 /** NodeManager client callbacks of the test AMs: they report container starts to the report dir. */
-public final class ReportingNMCallbacks extends NMClientAsync.AbstractCallbackHandler {
+public class ReportingNMCallbacks extends NMClientAsync.AbstractCallbackHandler {
   private final ReportDir report;
   private final String attemptId;
 

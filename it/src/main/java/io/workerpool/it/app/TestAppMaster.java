@@ -35,6 +35,10 @@ public final class TestAppMaster {
   public static final String ENV_WORKER_MB = "WP_WORKER_MB";
   /** When set, workers exit with this code right after they start. */
   public static final String ENV_EXIT_AT_START = "WP_WORKER_EXIT_AT_START";
+  /** The AM waits this long before it registers (tests hold an attempt in its launch). */
+  public static final String ENV_REGISTER_DELAY_MS = "WP_REGISTER_DELAY_MS";
+  /** The AM asks for half of its workers at once and for the rest this much later (tests hold an update mid-way). */
+  public static final String ENV_LATE_ASK_DELAY_MS = "WP_LATE_ASK_DELAY_MS";
   static final Priority WORKER_PRIORITY = Priority.newInstance(1);
 
   private final ReportDir report;
@@ -81,7 +85,7 @@ public final class TestAppMaster {
 
   private void run() throws Exception {
     YarnConfiguration conf = new YarnConfiguration();
-    nm = NMClientAsync.createNMClientAsync(new ReportingNMCallbacks(report, attemptId));
+    nm = NMClientAsync.createNMClientAsync(new NMCallbacks());
     nm.init(conf);
     nm.start();
     // As stock AMs do (Flink's JobManager too): a stopped JVM stops its NM client, and the client stops
@@ -93,6 +97,7 @@ public final class TestAppMaster {
     amrm = AMRMClientAsync.createAMRMClientAsync(200, new RMCallbacks());
     amrm.init(conf);
     amrm.start();
+    Thread.sleep(Long.parseLong(env.getOrDefault(ENV_REGISTER_DELAY_MS, "0")));
     RegisterApplicationMasterResponse registration =
         amrm.registerApplicationMaster(NetUtils.getHostname(), -1, "");
     report.appendAmLine(attemptId, "start version=" + System.getenv(ENV_VERSION) + " attempt=" + attemptId);
@@ -100,10 +105,17 @@ public final class TestAppMaster {
       workers.add(previous.getId());
       report.appendAmLine(attemptId, "previous " + previous.getId() + " " + previous.getNodeId());
     }
-    for (int i = workers.size(); i < targetWorkers; i++) {
-      amrm.addContainerRequest(new ContainerRequest(workerResource, null, null, WORKER_PRIORITY));
-    }
+    long lateAskDelayMs = Long.parseLong(env.getOrDefault(ENV_LATE_ASK_DELAY_MS, "0"));
+    int missing = targetWorkers - workers.size();
+    int lateAsks = lateAskDelayMs > 0 ? missing / 2 : 0;
+    askWorkers(missing - lateAsks);
+    long lateAskAt = System.currentTimeMillis() + lateAskDelayMs;
     while (report.leaseHeld() && !java.nio.file.Files.exists(report.root().resolve("stop-" + attemptId))) {
+      if (lateAsks > 0 && System.currentTimeMillis() >= lateAskAt) {
+        report.appendAmLine(attemptId, "late asks " + lateAsks);
+        askWorkers(lateAsks);
+        lateAsks = 0;
+      }
       if (java.nio.file.Files.exists(report.root().resolve("crash-" + attemptId))) {
         report.appendAmLine(attemptId, "crash");
         Runtime.getRuntime().halt(3);
@@ -114,6 +126,31 @@ public final class TestAppMaster {
     amrm.unregisterApplicationMaster(FinalApplicationStatus.SUCCEEDED, "stopped by the test", "");
     amrm.stop();
     nm.stop();
+  }
+
+  private void askWorkers(int count) {
+    for (int i = 0; i < count; i++) {
+      amrm.addContainerRequest(new ContainerRequest(workerResource, null, null, WORKER_PRIORITY));
+    }
+  }
+
+  /**
+   * As stock AMs do (Flink's YarnResourceManagerDriver too): a container that its node refuses to start (for
+   * example one allocated by an RM that failed over before the start) is released and asked for again.
+   */
+  private final class NMCallbacks extends ReportingNMCallbacks {
+    NMCallbacks() {
+      super(report, attemptId);
+    }
+
+    @Override
+    public void onStartContainerError(ContainerId containerId, Throwable t) {
+      super.onStartContainerError(containerId, t);
+      if (workers.remove(containerId)) {
+        amrm.releaseAssignedContainer(containerId);
+        askWorkers(1);
+      }
+    }
   }
 
   private final class RMCallbacks extends ReportingRMCallbacks {

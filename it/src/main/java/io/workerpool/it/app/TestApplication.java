@@ -109,6 +109,11 @@ public final class TestApplication {
 
   public ApplicationId submit(YarnClient client, String version, int workers, int workerMb,
       SubmitOptions options) throws IOException, YarnException {
+    return submit(client, amLaunchContext(version, workers, workerMb), options);
+  }
+
+  public ApplicationId submit(YarnClient client, ContainerLaunchContext amLaunchContext, SubmitOptions options)
+      throws IOException, YarnException {
     YarnClientApplication app = client.createApplication();
     ApplicationSubmissionContext context = app.getApplicationSubmissionContext();
     context.setApplicationName(options.name());
@@ -116,7 +121,7 @@ public final class TestApplication {
     context.setKeepContainersAcrossApplicationAttempts(options.keepContainers());
     context.setMaxAppAttempts(options.maxAttempts());
     context.setResource(Resource.newInstance(AM_MB, 1));
-    context.setAMContainerSpec(amLaunchContext(version, workers, workerMb));
+    context.setAMContainerSpec(amLaunchContext);
     return client.submitApplication(context);
   }
 

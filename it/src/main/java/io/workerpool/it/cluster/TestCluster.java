@@ -16,7 +16,7 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
 
 /**
- * A MiniYARNCluster with one ResourceManager and a few NodeManagers, configured only through
+ * A MiniYARNCluster with one ResourceManager (or an HA pair) and a few NodeManagers, configured only through
  * configuration keys, as an operator would in yarn-site.xml. Its running configuration is
  * written to {@code conf/yarn-site.xml} so that AMs find the RM.
  */
@@ -70,12 +70,19 @@ public final class TestCluster implements AutoCloseable {
 
   public static final class Builder {
     private final String name;
+    private int resourceManagers = 1;
     private int nodeManagers = 2;
     private int nodeMemoryMb = 4096;
     private final Map<String, String> settings = new LinkedHashMap<>();
 
     private Builder(String name) {
       this.name = name;
+    }
+
+    /** More than one makes an RM HA cluster (MiniYARNCluster names them rm0, rm1, ...; rm0 starts active). */
+    public Builder resourceManagers(int count) {
+      this.resourceManagers = count;
+      return this;
     }
 
     public Builder nodeManagers(int count) {
@@ -114,7 +121,7 @@ public final class TestCluster implements AutoCloseable {
       settings.forEach(conf::set);
 
       Path workDir = Path.of("target", name).toAbsolutePath();
-      MiniYARNCluster yarn = new MiniYARNCluster(name, 1, nodeManagers, 1, 1);
+      MiniYARNCluster yarn = new MiniYARNCluster(name, resourceManagers, nodeManagers, 1, 1);
       yarn.init(conf);
       yarn.start();
       YarnClient client = YarnClient.createYarnClient();
