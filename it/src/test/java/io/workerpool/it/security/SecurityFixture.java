@@ -3,10 +3,14 @@ package io.workerpool.it.security;
 import io.workerpool.client.WorkerPoolClient;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.security.PrivilegedExceptionAction;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.io.DataOutputBuffer;
+import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.records.ApplicationAccessType;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
@@ -50,6 +54,12 @@ final class SecurityFixture {
   /** Submits the test application as {@code owner}, with application ACLs, as TestApplication.submit does. */
   static ApplicationId submit(UserGroupInformation owner, Configuration conf, TestApplication app, String name,
       int workers, int workerMb, Map<ApplicationAccessType, String> acls) throws Exception {
+    return submit(owner, conf, app, name, workers, workerMb, acls, null);
+  }
+
+  /** @param tokens the AM launch context's tokens (Credentials.writeTokenStorageToStream), or null */
+  static ApplicationId submit(UserGroupInformation owner, Configuration conf, TestApplication app, String name,
+      int workers, int workerMb, Map<ApplicationAccessType, String> acls, ByteBuffer tokens) throws Exception {
     return as(owner, () -> {
       try (YarnClient yarn = YarnClient.createYarnClient()) {
         yarn.init(conf);
@@ -64,9 +74,16 @@ final class SecurityFixture {
         context.setResource(Resource.newInstance(TestApplication.AM_MB, 1));
         ContainerLaunchContext launchContext = app.amLaunchContext("1", workers, workerMb);
         launchContext.setApplicationACLs(acls);
+        launchContext.setTokens(tokens);
         context.setAMContainerSpec(launchContext);
         return yarn.submitApplication(context);
       }
     });
+  }
+
+  static ByteBuffer tokens(Credentials credentials) throws IOException {
+    DataOutputBuffer out = new DataOutputBuffer();
+    credentials.writeTokenStorageToStream(out);
+    return ByteBuffer.wrap(out.getData(), 0, out.getLength());
   }
 }

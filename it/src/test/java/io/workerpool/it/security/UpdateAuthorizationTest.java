@@ -27,7 +27,14 @@ import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerPoolGrpc;
 import io.workerpool.protocol.LaunchContextCodec;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
+import org.apache.hadoop.security.Credentials;
+import org.apache.hadoop.security.token.TokenIdentifier;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -39,6 +46,7 @@ import org.apache.hadoop.yarn.api.records.ApplicationAccessType;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.client.api.YarnClient;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.security.client.RMDelegationTokenIdentifier;
 import org.apache.hadoop.yarn.server.resourcemanager.RMAuditLogger;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
@@ -213,6 +221,49 @@ class UpdateAuthorizationTest {
         && l.contains("APPID=" + appId)).count(), "every refused token is audited: " + lines);
     assertUnchanged(appId, 1, workers);
     app.stopAttempt(attempt(appId, 1).toString());
+  }
+
+  @Test
+  void tokensOfTheNewLaunchContextReachTheNewAmBesideTheApplicationsOwn() throws Exception {
+    Credentials submitted = new Credentials();
+    submitted.addToken(new Text("kept"), testToken("submitted"));
+    ApplicationId appId = submit(ALICE, conf(), app, "tokens", 1, WORKER_MB, ACLS, SecurityFixture.tokens(submitted));
+    awaitRunning(cluster.report(), attempt(appId, 1), 1);
+    Credentials sent = new Credentials();
+    sent.addToken(new Text("kept"), testToken("sent again under the same alias"));
+    sent.addToken(new Text("added"), testToken("for a new file"));
+    ContainerLaunchContext v2 = app.amLaunchContext("2", 1, WORKER_MB);
+    v2.setTokens(SecurityFixture.tokens(sent));
+
+    UpdateStatus status = withClient(ALICE, conf(), c -> c.updateApplication(appId, v2).await(Duration.ofMinutes(2)));
+    assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
+    awaitRunning(cluster.report(), attempt(appId, 2), 1);
+
+    // What the NodeManager handed AM2's process (HADOOP_TOKEN_FILE_LOCATION).
+    ContainerId am2 = cluster.client().getApplicationAttemptReport(attempt(appId, 2)).getAMContainerId();
+    Credentials received = Credentials.readTokenStorageFile(containerTokens(am2).toFile(), conf());
+    assertEquals("submitted", new String(received.getToken(new Text("kept")).getIdentifier()),
+        "the application's own token stays");
+    assertEquals("for a new file", new String(received.getToken(new Text("added")).getIdentifier()),
+        "the new launch context's token is added");
+    app.stopAttempt(attempt(appId, 2).toString());
+  }
+
+  private static Token<TokenIdentifier> testToken(String identifier) {
+    return new Token<>(identifier.getBytes(), "secret".getBytes(), new Text("WP_TEST_TOKEN"), new Text("test"));
+  }
+
+  private static Path containerTokens(ContainerId container) throws IOException {
+    for (String dir : cluster.yarn().getNodeManager(0).getConfig().getTrimmedStrings(YarnConfiguration.NM_LOCAL_DIRS)) {
+      try (Stream<Path> files = Files.walk(Path.of(new org.apache.hadoop.fs.Path(dir).toUri().getPath()))) {
+        var found = files.filter(f -> f.getFileName().toString().equals("container_tokens")
+            && f.getParent().getFileName().toString().equals(container.toString())).findFirst();
+        if (found.isPresent()) {
+          return found.get();
+        }
+      }
+    }
+    throw new AssertionError("no container_tokens of " + container + " on the NodeManager");
   }
 
   private static void assertUnauthenticated(ManagedChannel channel, String user, String token,

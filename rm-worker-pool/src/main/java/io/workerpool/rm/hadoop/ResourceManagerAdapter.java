@@ -95,7 +95,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     ContainerLaunchContext previous = context.getAMContainerSpec();
     // ACLs and tokens were registered (ACL manager, token renewer) at submission: keep them.
     launchContext.setApplicationACLs(previous.getApplicationACLs());
-    launchContext.setTokens(previous.getTokens() == null ? null : previous.getTokens().duplicate());
+    LaunchContextTokens.merge(rm(), app, previous, launchContext);
     launchContext.setTokensConf(previous.getTokensConf());
     context.setAMContainerSpec(launchContext);
     try {
