@@ -5,7 +5,6 @@ import io.workerpool.rm.update.Caller;
 import io.workerpool.rm.update.ResourceManagerDriver;
 import io.workerpool.rm.update.UpdateRefusedException;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
-import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,12 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import org.apache.hadoop.security.token.Token;
-import org.apache.hadoop.yarn.security.client.RMDelegationTokenIdentifier;
-import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.thirdparty.com.google.common.util.concurrent.SettableFuture;
 import org.apache.hadoop.yarn.api.protocolrecords.SignalContainerRequest;
-import org.apache.hadoop.yarn.api.records.ApplicationAccessType;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
@@ -27,11 +22,9 @@ import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.NodeId;
-import org.apache.hadoop.yarn.api.records.QueueACL;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
 import org.apache.hadoop.yarn.server.resourcemanager.RMContext;
-import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.recovery.records.ApplicationStateData;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMAppState;
@@ -51,6 +44,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   private static final int STORE_TIMEOUT_SECONDS = 30;
 
   private final ContainerTakeBack takeBack;
+  private final CallerAuthority authority;
   /** AM containers killed for an update, with the diagnostic their end gets. */
   private final Map<ContainerId, String> killedAms = new ConcurrentHashMap<>();
 
@@ -58,6 +52,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     this.scheduler = scheduler;
     this.maxAttempts = maxAttempts;
     this.takeBack = new ContainerTakeBack(scheduler);
+    this.authority = new CallerAuthority(scheduler::getRMContext);
   }
 
   private RMContext rm() {
@@ -67,45 +62,12 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   @Override
   public Caller authenticate(String user, String delegationToken, String remoteAddress)
       throws UpdateRefusedException {
-    if (delegationToken != null) {
-      try {
-        Token<RMDelegationTokenIdentifier> token = new Token<>();
-        token.decodeFromUrlString(delegationToken);
-        RMDelegationTokenIdentifier identifier = token.decodeIdentifier();
-        rm().getRMDelegationTokenSecretManager().verifyToken(identifier, token.getPassword());
-        return new Caller(identifier.getUser().getShortUserName(), remoteAddress);
-      } catch (IOException e) {
-        throw new UpdateRefusedException(Reason.UNAUTHENTICATED,
-            "the RM delegation token was not accepted: " + e.getMessage(), e);
-      }
-    }
-    if (UserGroupInformation.isSecurityEnabled()) {
-      throw new UpdateRefusedException(Reason.UNAUTHENTICATED,
-          "this cluster is secure: pass an RM delegation token (WorkerPoolClient does this for a Kerberos login)");
-    }
-    if (user == null || user.isBlank()) {
-      throw new UpdateRefusedException(Reason.UNAUTHENTICATED, "no user name given");
-    }
-    return new Caller(user, remoteAddress);
+    return authority.authenticate(user, delegationToken, remoteAddress);
   }
 
   @Override
   public void authorize(ApplicationId appId, Caller caller, boolean modify) throws UpdateRefusedException {
-    RMApp app = rm().getRMApps().get(appId);
-    if (app == null) {
-      throw new UpdateRefusedException(Reason.NOT_FOUND, "application " + appId + " is not known to the ResourceManager");
-    }
-    UserGroupInformation ugi = UserGroupInformation.createRemoteUser(caller.user());
-    ResourceManager resourceManager = rm().getResourceManager();
-    ApplicationAccessType access = modify ? ApplicationAccessType.MODIFY_APP : ApplicationAccessType.VIEW_APP;
-    boolean allowed = resourceManager.getApplicationACLsManager().checkAccess(ugi, access, app.getUser(), appId)
-        || resourceManager.getQueueACLsManager()
-            .checkAccess(ugi, QueueACL.ADMINISTER_QUEUE, app, caller.remoteAddress(), null);
-    if (!allowed) {
-      throw new UpdateRefusedException(Reason.PERMISSION_DENIED, "user " + caller.user() + " may not "
-          + (modify ? "update " : "view ") + appId + ": it needs " + access + " on the application or"
-          + " ADMINISTER_QUEUE on queue " + app.getQueue());
-    }
+    authority.authorize(appId, caller, modify);
   }
 
   @Override
@@ -154,7 +116,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     ContainerLaunchContext previous = amLaunchContext(appId);
     // ACLs and tokens were registered (ACL manager, token renewer) at submission: keep them.
     launchContext.setApplicationACLs(previous.getApplicationACLs());
-    launchContext.setTokens(previous.getTokens() == null ? null : previous.getTokens().duplicate());
+    LaunchContextTokens.merge(rm(), app, previous, launchContext);
     launchContext.setTokensConf(previous.getTokensConf());
     setAndStore(appId, launchContext, previous);
   }
