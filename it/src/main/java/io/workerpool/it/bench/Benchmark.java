@@ -67,6 +67,11 @@ public final class Benchmark implements Callable<Integer> {
       description = "Simulated NodeManagers of the RM conversion benchmark (default ${DEFAULT-VALUE}).")
   int conversionNodes;
 
+  @Option(names = "--floor-rounds", defaultValue = "20",
+      description = "Swaps of one worker outside YARN that measure the floor of a swap on this machine; 0 to skip"
+          + " (default ${DEFAULT-VALUE}).")
+  int floorRounds;
+
   @Option(names = "--set", paramLabel = "KEY=VALUE",
       description = "An extra yarn-site.xml setting of the embedded cluster, to compare configurations (repeatable).")
   Map<String, String> settings = new LinkedHashMap<>();
@@ -87,9 +92,9 @@ public final class Benchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (workerCounts.stream().anyMatch(n -> n < 1) || imageMb < 1 || warmupWorkers < 0) {
+    if (workerCounts.stream().anyMatch(n -> n < 1) || imageMb < 1 || warmupWorkers < 0 || floorRounds < 0) {
       throw new ParameterException(spec.commandLine(),
-          "--workers and --image-mb must be positive, --warmup-workers at least 0");
+          "--workers and --image-mb must be positive, --warmup-workers and --floor-rounds at least 0");
     }
     if (conversionContainers < 0 || conversionContainers > 0 && (conversionNodes < 1
         || conversionContainers < conversionNodes)) {
@@ -132,6 +137,15 @@ public final class Benchmark implements Callable<Integer> {
       }
     }
 
+    SwapFloor floor = null;
+    if (floorRounds > 0 && failure == null) {
+      progress("the floor outside YARN: %d rounds of SIGTERM to a worker, its exit and a new worker's start",
+          floorRounds);
+      floor = SwapFloor.measure(outDir.toAbsolutePath().resolve("floor"), floorRounds);
+      progress("floor: last -> first heartbeat median %d ms (max %d), SIGTERM -> new heartbeat median %d ms",
+          floor.gapMedianMs(), floor.gapMaxMs(), floor.stopToStartMedianMs());
+    }
+
     List<Metric> conversion = new ArrayList<>();
     if (conversionContainers > 0 && failure == null) {
       progress("RM conversion cost: %d pooled containers on %d simulated NodeManagers", conversionContainers,
@@ -147,8 +161,8 @@ public final class Benchmark implements Callable<Integer> {
     BenchmarkResults run = new BenchmarkResults(LocalDate.now().toString(),
         new BenchmarkResults.Settings(COMMAND, completed, imageMb, WORKER_MB, NODE_MANAGERS, nodeMemoryMb,
             Runtime.getRuntime().availableProcessors(), settings),
-        (System.currentTimeMillis() - startedAt) / 1000, rows, swapGaps, conversion,
-        Target.evaluate(rows, conversion));
+        (System.currentTimeMillis() - startedAt) / 1000, rows, swapGaps, floor, conversion,
+        Target.evaluate(rows, swapGaps, conversion));
     out.println();
     ResultTable.print(run, out);
     out.println();
