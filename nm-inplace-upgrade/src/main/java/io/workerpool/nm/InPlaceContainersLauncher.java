@@ -166,8 +166,12 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private void onCleanup(ContainersLauncherEvent event) {
     ContainerId id = event.getContainer().getContainerId();
     synchronized (lock) {
-      HeldLaunch cancelled = held.remove(id);
-      if (cancelled != null) {
+      HeldLaunch cancelled = held.get(id);
+      if (cancelled != null && gates.endedAtGate(id)) {
+        // Its process ended by itself; the container's failure brings this cleanup.
+        preparedLaunchFailed(cancelled);
+      } else if (cancelled != null) {
+        held.remove(id);
         gates.forget(id);
         boolean c1Stopping = cancelled.phase().compareTo(Phase.STOPPING) >= 0;
         LOG.info("{} was stopped before its command ran: in-place replacement of {} cancelled{}", id,
@@ -313,11 +317,15 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     }
   }
 
-  /** Under lock: C3's process ended at its gate before C1 was stopped. */
+  /** Under lock: C3's process ended at its gate. */
   private void preparedLaunchFailed(HeldLaunch launch) {
     held.remove(launch.c3Id());
-    LOG.warn("{} ended before its command ran and before {} was stopped: {} keeps running", launch.c3Id(),
-        launch.markedId(), launch.markedId());
+    if (launch.phase().compareTo(Phase.STOPPING) >= 0) {
+      LOG.warn("{} ended before its command ran, after {} was asked to stop", launch.c3Id(), launch.markedId());
+    } else {
+      LOG.warn("{} ended before its command ran and before {} was stopped: {} keeps running", launch.c3Id(),
+          launch.markedId(), launch.markedId());
+    }
     metrics.swapsFailed.incr();
     settleUnprepared(launch);
   }
