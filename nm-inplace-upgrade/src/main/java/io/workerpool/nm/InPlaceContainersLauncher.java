@@ -149,7 +149,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     synchronized (lock) {
       HeldLaunch launch = new HeldLaunch(event, mark.get(), batch, Time.monotonicNow() + settings.recoveryWaitMs());
       held.put(c3Id, launch);
-      batches.computeIfAbsent(batch.key(), key -> new SwapBatch(batch.size(), settings.batchWaitMs()));
+      batchOf(launch);
       try {
         ReplacementDecision decision = decide(launch);
         if (decision.action() == Action.WAIT) {
@@ -243,7 +243,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
               }
               launch.prepared(now);
               metrics.prepareMs.add(now - launch.prepareStartedAt());
-              batches.get(launch.batch().key()).prepared(now);
+              batchOf(launch).prepared(now);
               fireIfDue(launch);
             } else {
               schedulePoll(launch);
@@ -282,7 +282,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   /** Under lock: stops the old containers of the launch's batch together once the batch is due. */
   private void fireIfDue(HeldLaunch launch) {
     String key = launch.batch().key();
-    SwapBatch batch = batches.get(key);
+    SwapBatch batch = batchOf(launch);
     long now = Time.monotonicNow();
     if (!batch.fire(now)) {
       schedulePoll(launch);
@@ -300,6 +300,12 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
           batch.expected());
     }
     batches.values().removeIf(b -> b.complete() || b.stale(now));
+  }
+
+  /** Under lock: the launch's batch (a new one if it was forgotten). */
+  private SwapBatch batchOf(HeldLaunch launch) {
+    return batches.computeIfAbsent(launch.batch().key(),
+        key -> new SwapBatch(launch.batch().size(), settings.batchWaitMs()));
   }
 
   /** Under lock: a member of a batch will never be prepared; the others need not wait for it. */
