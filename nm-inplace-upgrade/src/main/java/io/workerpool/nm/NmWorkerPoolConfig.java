@@ -32,7 +32,7 @@ public record NmWorkerPoolConfig(long stopGraceMs, long stopTimeoutMs, long reco
   public static final long DEFAULT_PREPARE_TIMEOUT_MS = 60_000;
 
   public static final String BATCH_WAIT_MS = PREFIX + "batch-wait-ms";
-  public static final long DEFAULT_BATCH_WAIT_MS = 5_000;
+  public static final long DEFAULT_BATCH_WAIT_MS = 30_000;
 
   public NmWorkerPoolConfig {
     if (stopGraceMs < 0 || recoveryWaitMs < 0 || prepareTimeoutMs < 0 || batchWaitMs < 0) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class NmWorkerPoolConfigTest {
   @Test
   void defaults() {
-    assertEquals(new NmWorkerPoolConfig(5_000, 60_000, 30_000, 60_000, 5_000), NmWorkerPoolConfig.from(new Configuration(false)));
+    assertEquals(new NmWorkerPoolConfig(5_000, 60_000, 30_000, 60_000, 30_000), NmWorkerPoolConfig.from(new Configuration(false)));
   }
 
   @Test
