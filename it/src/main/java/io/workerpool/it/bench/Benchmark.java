@@ -34,7 +34,11 @@ import picocli.CommandLine.Spec;
     description = "Restart downtime, bytes downloaded and per-worker swap gap: in-place update vs kill + resubmit"
         + " vs work-preserving AM restart, on an embedded MiniYARNCluster.")
 public final class Benchmark implements Callable<Integer> {
-  static final String COMMAND = "mvn -B -q install -DskipTests && mvn -B -q -pl it exec:exec@bench";
+  /** Built in the reactor, without installing anything (README, Performance). */
+  static final String COMMAND = "mvn -B -q -pl it -am package -DskipTests dependency:build-classpath"
+      + " -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=runtime && cd it && java -Xmx3g"
+      + " -Djava.awt.headless=true -Dlog4j.configuration=demo-log4j.properties"
+      + " -cp \"$PWD/target/classes:$(cat target/bench.classpath)\" io.workerpool.it.bench.Benchmark";
   private static final int NODE_MANAGERS = 2;
   private static final int WORKER_MB = 128;
   private static final long CLAIM_TIMEOUT_MS = 60_000;
