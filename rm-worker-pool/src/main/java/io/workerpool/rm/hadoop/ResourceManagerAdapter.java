@@ -116,7 +116,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     ContainerLaunchContext previous = amLaunchContext(appId);
     // ACLs and tokens were registered (ACL manager, token renewer) at submission: keep them.
     launchContext.setApplicationACLs(previous.getApplicationACLs());
-    LaunchContextTokens.merge(rm(), app, previous, launchContext);
+    LaunchContextTokens.merge(rm(), rm().getRMApps().get(appId), previous, launchContext);
     launchContext.setTokensConf(previous.getTokensConf());
     setAndStore(appId, launchContext, previous);
   }
