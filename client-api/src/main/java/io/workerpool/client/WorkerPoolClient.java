@@ -7,6 +7,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.workerpool.proto.CancelUpdateRequest;
+import io.workerpool.proto.GetLaunchContextRequest;
 import io.workerpool.proto.GetUpdateRequest;
 import io.workerpool.proto.UpdateApplicationRequest;
 import io.workerpool.proto.UpdateEvent;
@@ -23,14 +24,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CommonConfigurationKeysPublic;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.client.api.impl.YarnClientImpl;
+import org.apache.hadoop.yarn.conf.HAUtil;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.apache.hadoop.yarn.util.ConverterUtils;
+import org.apache.hadoop.yarn.util.RMHAUtils;
 
 /**
  * A {@link org.apache.hadoop.yarn.client.api.YarnClient} that can also update a running
@@ -88,6 +92,12 @@ public class WorkerPoolClient extends YarnClientImpl {
     return call(() -> stub.getUpdate(GetUpdateRequest.newBuilder().setApplicationId(appId.toString()).build()));
   }
 
+  /** The application's current AM launch context, without its tokens (the RM keeps them over an update). */
+  public ContainerLaunchContext getAmLaunchContext(ApplicationId appId) throws YarnException {
+    return LaunchContextCodec.decode(call(() -> stub.getLaunchContext(
+        GetLaunchContextRequest.newBuilder().setApplicationId(appId.toString()).build())).getAmLaunchContext());
+  }
+
   public UpdateStatus cancelUpdate(String updateId) throws YarnException {
     return call(() -> stub.cancelUpdate(CancelUpdateRequest.newBuilder().setUpdateId(updateId).build()));
   }
@@ -125,15 +135,38 @@ public class WorkerPoolClient extends YarnClientImpl {
     return phase == UpdatePhase.SUCCEEDED || phase == UpdatePhase.FAILED || phase == UpdatePhase.CANCELLED;
   }
 
-  static InetSocketAddress workerPoolAddress(Configuration conf) {
-    InetSocketAddress address = conf.getSocketAddr(WorkerPoolConfigKeys.ADDRESS,
+  /**
+   * The Worker Pool's address: from {@code yarn.resourcemanager.worker-pool.address}, on the RM's host when
+   * that is a wildcard. With RM HA only the active RM serves it: its id suffixes both keys when set
+   * ({@code yarn.resourcemanager.worker-pool.address.rm1}, {@code yarn.resourcemanager.address.rm1}).
+   */
+  static InetSocketAddress workerPoolAddress(Configuration conf) throws IOException {
+    String suffix = HAUtil.isHAEnabled(conf) ? "." + activeResourceManagerId(conf) : "";
+    String addressKey = conf.get(WorkerPoolConfigKeys.ADDRESS + suffix) != null
+        ? WorkerPoolConfigKeys.ADDRESS + suffix : WorkerPoolConfigKeys.ADDRESS;
+    InetSocketAddress address = conf.getSocketAddr(addressKey,
         WorkerPoolConfigKeys.DEFAULT_ADDRESS, WorkerPoolConfigKeys.DEFAULT_PORT);
     if (address.getAddress() != null && address.getAddress().isAnyLocalAddress()) {
-      InetSocketAddress rm = conf.getSocketAddr(YarnConfiguration.RM_ADDRESS,
-          YarnConfiguration.DEFAULT_RM_ADDRESS, YarnConfiguration.DEFAULT_RM_PORT);
-      return InetSocketAddress.createUnresolved(rm.getHostString(), address.getPort());
+      String rmHost = conf.get(YarnConfiguration.RM_ADDRESS + suffix) == null && !suffix.isEmpty()
+          ? conf.get(YarnConfiguration.RM_HOSTNAME + suffix)
+          : conf.getSocketAddr(YarnConfiguration.RM_ADDRESS + suffix, YarnConfiguration.DEFAULT_RM_ADDRESS,
+              YarnConfiguration.DEFAULT_RM_PORT).getHostString();
+      return InetSocketAddress.createUnresolved(rmHost, address.getPort());
     }
     return address;
+  }
+
+  private static String activeResourceManagerId(Configuration conf) throws IOException {
+    YarnConfiguration probe = new YarnConfiguration(conf);
+    // A ResourceManager that is down must not cost the connection retries of a normal RPC.
+    probe.setInt(CommonConfigurationKeysPublic.IPC_CLIENT_CONNECT_MAX_RETRIES_KEY, 0);
+    probe.setInt(CommonConfigurationKeysPublic.IPC_CLIENT_CONNECT_MAX_RETRIES_ON_SOCKET_TIMEOUTS_KEY, 0);
+    String rmId = RMHAUtils.findActiveRMHAId(probe);
+    if (rmId == null) {
+      throw new IOException("no ResourceManager of " + conf.get(YarnConfiguration.RM_HA_IDS)
+          + " is active; retry once one is");
+    }
+    return rmId;
   }
 
   private Metadata callerHeaders() throws IOException, YarnException {

@@ -4,7 +4,9 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.workerpool.proto.CancelUpdateRequest;
+import io.workerpool.proto.GetLaunchContextRequest;
 import io.workerpool.proto.GetUpdateRequest;
+import io.workerpool.proto.LaunchContextReply;
 import io.workerpool.proto.UpdateApplicationRequest;
 import io.workerpool.proto.UpdateEvent;
 import io.workerpool.proto.UpdateStatus;
@@ -112,6 +114,19 @@ public final class WorkerPoolGrpcService extends WorkerPoolGrpc.WorkerPoolImplBa
       response.onCompleted();
     } catch (UpdateRefusedException e) {
       RMAuditLogger.logFailure(caller.user(), AUDIT_CANCEL, e.reason().name(), AUDIT_TARGET, e.getMessage(), appId);
+      response.onError(toStatus(e).asRuntimeException());
+    }
+  }
+
+  @Override
+  public void getLaunchContext(GetLaunchContextRequest request, StreamObserver<LaunchContextReply> response) {
+    try {
+      ApplicationId appId = parseApplicationId(request.getApplicationId());
+      driver.authorize(appId, CallerInterceptor.CALLER.get(), true);
+      response.onNext(LaunchContextReply.newBuilder().setApplicationId(appId.toString())
+          .setAmLaunchContext(LaunchContextCodec.encode(driver.currentAmLaunchContext(appId))).build());
+      response.onCompleted();
+    } catch (UpdateRefusedException e) {
       response.onError(toStatus(e).asRuntimeException());
     }
   }

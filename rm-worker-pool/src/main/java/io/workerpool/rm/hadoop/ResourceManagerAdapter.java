@@ -26,6 +26,7 @@ import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.QueueACL;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
+import org.apache.hadoop.yarn.api.records.impl.pb.ContainerLaunchContextPBImpl;
 import org.apache.hadoop.yarn.server.resourcemanager.RMContext;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.recovery.records.ApplicationStateData;
@@ -119,6 +120,19 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
           + " has not registered yet; retry once the application's current attempt runs");
     }
     return attempt.getAppAttemptId();
+  }
+
+  @Override
+  public ContainerLaunchContext currentAmLaunchContext(ApplicationId appId) throws UpdateRefusedException {
+    RMApp app = rm().getRMApps().get(appId);
+    if (app == null) {
+      throw new UpdateRefusedException(Reason.NOT_FOUND, "application " + appId + " is not known to the ResourceManager");
+    }
+    ContainerLaunchContext copy = new ContainerLaunchContextPBImpl(
+        ((ContainerLaunchContextPBImpl) app.getApplicationSubmissionContext().getAMContainerSpec()).getProto());
+    copy.setTokens(null);
+    copy.setTokensConf(null);
+    return copy;
   }
 
   @Override

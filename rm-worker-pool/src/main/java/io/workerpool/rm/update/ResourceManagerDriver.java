@@ -30,6 +30,9 @@ public interface ResourceManagerDriver {
    */
   ApplicationAttemptId checkUpdatable(ApplicationId appId, Caller caller) throws UpdateRefusedException;
 
+  /** The application's current AM launch context, without its tokens (they stay in the RM). */
+  ContainerLaunchContext currentAmLaunchContext(ApplicationId appId) throws UpdateRefusedException;
+
   /**
    * Makes {@code launchContext} the AM launch context of the application's next attempts and stores
    * it durably, keeping the current ACLs and tokens.

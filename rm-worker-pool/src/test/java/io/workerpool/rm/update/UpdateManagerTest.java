@@ -282,6 +282,11 @@ class UpdateManagerTest {
     }
 
     @Override
+    public ContainerLaunchContext currentAmLaunchContext(ApplicationId appId) {
+      throw new UnsupportedOperationException("the update logic never reads the current launch context");
+    }
+
+    @Override
     public Runnable replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext,
         Resource amResource) {
       return () -> restored++;
