@@ -22,6 +22,11 @@ public final class Jars {
     return classpathFile("realcluster.distributedshell.classpath");
   }
 
+  /** The Jersey 1 client jars distributedshell's Client and ApplicationMaster link (not in Hadoop 3.5.0). */
+  public static List<Path> jersey1() {
+    return distributedShell().stream().filter(p -> !p.equals(distributedShellJar())).toList();
+  }
+
   public static Path distributedShellJar() {
     return distributedShell().stream()
         .filter(p -> p.getFileName().toString().startsWith("hadoop-yarn-applications-distributedshell"))

@@ -80,8 +80,8 @@ public final class RealCluster implements AutoCloseable {
     Path clientConfDir = dir.resolve("client-conf");
     String jvm = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<Path> hadoop = Jars.hadoop();
-    String appClasspath = Stream.concat(Stream.of(clientConfDir), hadoop.stream())
-        .map(Path::toString).collect(Collectors.joining(","));
+    String appClasspath = Stream.of(Stream.of(clientConfDir), hadoop.stream(), b.applicationJars.stream())
+        .flatMap(s -> s).map(Path::toString).collect(Collectors.joining(","));
     common.set(YarnConfiguration.YARN_APPLICATION_CLASSPATH, appClasspath);
     writeConf(clientConfDir, common, new Configuration(false), "INFO");
 
@@ -415,6 +415,7 @@ public final class RealCluster implements AutoCloseable {
     private int nodeManagers = 2;
     private int nodeMemoryMb = 4096;
     private final Map<String, String> settings = new LinkedHashMap<>();
+    private final List<Path> applicationJars = new ArrayList<>();
 
     private Builder(String name) {
       this.name = name;
@@ -433,6 +434,12 @@ public final class RealCluster implements AutoCloseable {
     /** An extra yarn-site.xml setting of every process. */
     public Builder set(String key, String value) {
       settings.put(key, value);
+      return this;
+    }
+
+    /** Jars added to yarn.application.classpath after Hadoop's (libraries the applications' AMs need). */
+    public Builder applicationJars(List<Path> jars) {
+      applicationJars.addAll(jars);
       return this;
     }
 
