@@ -212,7 +212,9 @@ public final class RealCluster implements AutoCloseable {
 
   public String awaitActiveResourceManager(Duration timeout) throws InterruptedException {
     await(timeout, "a ResourceManager to become active", () -> {
-      requireRunning(resourceManagers);
+      if (resourceManagers.stream().noneMatch(Daemon::isAlive)) {
+        throw new IllegalStateException("no ResourceManager runs; see " + resourceManagers.get(0).errorLog());
+      }
       return activeResourceManagerId() != null;
     });
     return activeResourceManagerId();
@@ -231,8 +233,8 @@ public final class RealCluster implements AutoCloseable {
 
   private static void requireRunning(List<Daemon> daemons) {
     for (Daemon daemon : daemons) {
-      if (daemon.pid() != 0 && !daemon.isAlive()) {
-        throw new IllegalStateException(daemon.name() + " has ended; see " + daemon.errorLog());
+      if (!daemon.isAlive()) {
+        throw new IllegalStateException(daemon.name() + " does not run; see " + daemon.errorLog());
       }
     }
   }

@@ -55,6 +55,20 @@ public final class WorkerLogs {
     return workers;
   }
 
+  /** Waits until {@code count} workers of the version have heartbeated; returns them. */
+  public static List<Worker> awaitHeartbeating(Path reports, String version, int count, java.time.Duration timeout)
+      throws InterruptedException {
+    RealCluster.await(timeout, count + " version-" + version + " workers heartbeating",
+        () -> ofVersion(reports, version).stream().filter(w -> w.lastBeatMs() > 0).count() >= count);
+    return ofVersion(reports, version);
+  }
+
+  /** Workers per node id. */
+  public static Map<String, Long> countByNode(List<Worker> workers) {
+    return workers.stream().collect(java.util.stream.Collectors.groupingBy(Worker::node,
+        java.util.stream.Collectors.counting()));
+  }
+
   public static List<Worker> ofVersion(Path reports, String version) {
     return read(reports).stream().filter(w -> version.equals(w.version())).toList();
   }
