@@ -329,6 +329,10 @@ public final class RealCluster implements AutoCloseable {
     c.set(YarnConfiguration.RM_STORE,
         "org.apache.hadoop.yarn.server.resourcemanager.recovery.ZKRMStateStore");
     c.setBoolean(YarnConfiguration.RM_WORK_PRESERVING_RECOVERY_ENABLED, true);
+    // Clients, AMs and NodeManagers find the new active RM within seconds (defaults: up to 30 s per retry).
+    c.setLong(YarnConfiguration.CLIENT_FAILOVER_SLEEPTIME_BASE_MS, 200);
+    c.setLong(YarnConfiguration.CLIENT_FAILOVER_SLEEPTIME_MAX_MS, 2000);
+    c.setLong(YarnConfiguration.RESOURCEMANAGER_CONNECT_RETRY_INTERVAL_MS, 1000);
     // NodeManager recovery (each NM has a fixed address, set per NM).
     c.setBoolean(YarnConfiguration.NM_RECOVERY_ENABLED, true);
     c.setInt(YarnConfiguration.NM_PMEM_MB, b.nodeMemoryMb);
