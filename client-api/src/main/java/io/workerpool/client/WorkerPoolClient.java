@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.MetadataUtils;
 import io.workerpool.proto.CancelUpdateRequest;
+import io.workerpool.proto.GetLaunchContextRequest;
 import io.workerpool.proto.GetUpdateRequest;
 import io.workerpool.proto.UpdateApplicationRequest;
 import io.workerpool.proto.UpdateEvent;
@@ -45,6 +46,7 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.apache.hadoop.yarn.security.client.RMDelegationTokenIdentifier;
 import org.apache.hadoop.yarn.util.ConverterUtils;
+import org.apache.hadoop.yarn.util.RMHAUtils;
 
 /**
  * A {@link org.apache.hadoop.yarn.client.api.YarnClient} that can also update a running
@@ -140,6 +142,12 @@ public class WorkerPoolClient extends YarnClientImpl {
 
   public UpdateStatus latestUpdate(ApplicationId appId) throws YarnException {
     return rms.call(stub -> stub.getUpdate(GetUpdateRequest.newBuilder().setApplicationId(appId.toString()).build()));
+  }
+
+  /** The application's current AM launch context, without its tokens (the RM keeps them over an update). */
+  public ContainerLaunchContext getAmLaunchContext(ApplicationId appId) throws YarnException {
+    return LaunchContextCodec.decode(rms.call(stub -> stub.getLaunchContext(
+        GetLaunchContextRequest.newBuilder().setApplicationId(appId.toString()).build())).getAmLaunchContext());
   }
 
   public UpdateStatus cancelUpdate(String updateId) throws YarnException {
