@@ -62,6 +62,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private final ContainerConversion conversion = new ContainerConversion(this);
   private final UserUsageCarryOver userUsage = new UserUsageCarryOver(this);
   private final Map<ApplicationAttemptId, ServedAsks<AskKey>> servedAsks = new ConcurrentHashMap<>();
+  /** New AM containers converted from AM1's place, handed over at the attempt's next allocate. */
+  private final Map<ApplicationAttemptId, RMContainer> amContainersToHandOver = new ConcurrentHashMap<>();
   private final ReadLockGuard readLockGuard = new ReadLockGuard(readLock);
   private ResourceManagerAdapter adapter;
   private WorkerPoolService service;
@@ -297,6 +299,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   public Allocation allocate(ApplicationAttemptId attemptId, List<ResourceRequest> ask,
       List<SchedulingRequest> schedulingRequests, List<ContainerId> release, List<String> blacklistAdditions,
       List<String> blacklistRemovals, ContainerUpdates updateRequests) {
+    RMContainer newAm = amContainersToHandOver.remove(attemptId);
+    if (newAm != null) {
+      underWriteLock(() -> {
+        conversion.handOver(getApplicationAttempt(attemptId), List.of(newAm));
+        return null;
+      });
+    }
     List<ResourceRequest> rest = withoutServedCounts(attemptId, ask);
     if (!rest.isEmpty() && updates().hasPool(attemptId)) {
       List<ResourceRequest> asked = rest;
@@ -381,7 +390,9 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     if (am == null) {
       return ask;
     }
-    conversion.handOver(app, List.of(am));
+    // Not in this call's response: the RM's own AM ask (RMAppAttemptImpl.ScheduleTransition) expects none there and
+    // takes the container at its next allocate, once the container's START told the attempt it is allocated.
+    amContainersToHandOver.put(attemptId, am);
     updates().amPlaceTaken(place, am.getContainerId());
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
