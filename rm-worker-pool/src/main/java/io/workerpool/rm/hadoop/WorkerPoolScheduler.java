@@ -169,6 +169,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
           userUsage.attemptRemoved(old);
         }
         servedAsks.remove(attemptId);
+        amContainersToHandOver.remove(attemptId);
         updates().attemptEnded(attemptId, removed.getFinalAttemptState().name());
       }
       case APP_ATTEMPT_ADDED -> {
