@@ -125,6 +125,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
   }
 
+  /** Containers of the attempt that are allocated but not yet RUNNING (a work-preserving AM end kills them). */
+  long notRunningContainers(ApplicationAttemptId attemptId) {
+    FiCaSchedulerApp app = getApplicationAttempt(attemptId);
+    return app == null ? 0 : app.getLiveContainers().stream()
+        .filter(c -> c.getState() != RMContainerState.RUNNING).count();
+  }
+
   void checkWriteLockHeld(String what) {
     if (!writeLock.isHeldByCurrentThread()) {
       throw new IllegalStateException(what + " needs the scheduler's write lock");
@@ -200,8 +207,10 @@ public class WorkerPoolScheduler extends CapacityScheduler {
 
   private void attemptRecovered(ApplicationAttemptId attemptId) {
     ContainerId killedAm = updates().killedAmOf(attemptId);
-    if (killedAm != null) {
+    if (killedAm != null && updates().oldAmSeenGone(attemptId.getApplicationId())) {
       adapter.endRecoveredAttempt(attemptId, killedAm, "AM stopped for in-place update");
+    } else if (killedAm != null) {
+      adapter.rememberKilledAm(killedAm, "AM stopped for in-place update");
     }
     updates().attemptRecovered(attemptId);
     if (!updates().awaitsNewAttempt(attemptId.getApplicationId())) {

@@ -107,6 +107,8 @@ public final class UpdateManager {
     PooledWorker heldAm;
     /** Pooled workers whose process ended: their containers hold the place, nothing runs on the node. */
     final Set<ContainerId> held = new java.util.HashSet<>();
+    /** Read from the journal: the old AM's node had reported it gone before the RM restarted. */
+    boolean oldAmSeenGone;
     /** Journaled workers a restarted RM has not yet heard of from their nodes, by old container. */
     final Map<ContainerId, WorkerRecord> unreported = new HashMap<>();
 
@@ -659,6 +661,7 @@ public final class UpdateManager {
     a.oldAmContainer = entry.getOldAmContainerId();
     a.raisedMaxAttemptsFrom = entry.getRaisedMaxAttemptsFrom();
     a.claimDeadlineMs = entry.getClaimDeadlineMs();
+    a.oldAmSeenGone = !status.getAmPlace().isEmpty();
     for (WorkerRecord record : status.getWorkersList()) {
       if (record.getState() == WorkerState.POOLED || record.getState() == WorkerState.CONVERTED) {
         a.unreported.put(ContainerId.fromString(record.getOldContainerId()), record);
@@ -728,14 +731,24 @@ public final class UpdateManager {
   }
 
   /**
-   * The old AM container of an attempt a restarted RM recovers while its update had already ended it, or
-   * null: the RM records that AM's end as ABORTED (not a failed attempt) before its node reports it.
+   * The old AM container of an attempt a restarted RM recovers while its update was ending it, or null. Its
+   * end is recorded as ABORTED (not a failed attempt); the caller kills it again if its node still runs it.
    */
   public synchronized ContainerId killedAmOf(ApplicationAttemptId recoveredAttempt) {
     Active a = active.get(recoveredAttempt.getApplicationId());
     boolean killed = a != null && a.oldAttempt.equals(recoveredAttempt) && a.update.phase() == UpdatePhase.POOLING
         && !a.oldAmContainer.isEmpty();
     return killed ? ContainerId.fromString(a.oldAmContainer) : null;
+  }
+
+  /**
+   * Whether the journal shows that the killed AM's node had reported it gone (its place was held): then the
+   * restarted RM can end the attempt at once. Otherwise the AM may still run (the kill reaches a node with its
+   * next heartbeat), and ending its attempt would make the AM shut down gracefully and stop its workers.
+   */
+  public synchronized boolean oldAmSeenGone(ApplicationId appId) {
+    Active a = active.get(appId);
+    return a != null && a.oldAmSeenGone;
   }
 
   /** A restarted RM recovered an attempt after the update's old one: the journal may not have it yet. */
