@@ -27,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
@@ -595,7 +596,7 @@ public final class UpdateManager {
       }
     }
     String why = "the new attempt " + attemptId + " ended (" + state + ")";
-    engine.execute(() -> endPool(a, why + " before claiming it", () -> fail(a, why + " during the update")));
+    engine.execute(() -> endPool(a, why + " before claiming it", leftovers -> fail(a, why + " during the update")));
   }
 
   // ---- recovery -----------------------------------------------------------------------------
@@ -862,12 +863,15 @@ public final class UpdateManager {
 
   /** Engine step: the pool's leftovers are released; the update ends. */
   private void claimDeadlinePassed(Active a) {
-    endPool(a, "not claimed by the new attempt within " + settings.claimTimeoutMs() + " ms", () -> {
+    endPool(a, "not claimed by the new attempt within " + settings.claimTimeoutMs() + " ms", leftovers -> {
       a.unreported.forEach((old, record) -> a.update.workerEnded(old, WorkerState.LOST,
           "its node did not report it to the restarted ResourceManager before the claim deadline"));
       a.unreported.clear();
       if (a.update.phase() == UpdatePhase.CONVERTING) {
         finishIfDone(a);
+      } else if (leftovers == 0) {
+        fail(a, "no pooled worker was left for the new attempt " + a.newAttempt + " to claim within "
+            + settings.claimTimeoutMs() + " ms (see each worker's record)");
       } else {
         fail(a, "the new attempt " + a.newAttempt + " asked for no workers within " + settings.claimTimeoutMs()
             + " ms; its pooled workers were released");
@@ -877,9 +881,10 @@ public final class UpdateManager {
 
   /**
    * Engine step: under the scheduler's write lock (so that no claim is half-way), takes the pool's
-   * leftovers, records them as released and runs {@code conclude}; journals that; then releases them.
+   * leftovers, records them as released and runs {@code conclude} with their count; journals that; then releases
+   * them.
    */
-  private void endPool(Active a, String reason, Runnable conclude) {
+  private void endPool(Active a, String reason, IntConsumer conclude) {
     List<PooledWorker> leftovers = driver.underWriteLock(() -> {
       synchronized (this) {
         if (active.get(a.appId()) != a) {
@@ -894,7 +899,7 @@ public final class UpdateManager {
           a.update.amPlace("released: " + reason);
           a.heldAm = null;
         }
-        conclude.run();
+        conclude.accept(taken.size());
         return taken;
       }
     });
