@@ -99,6 +99,7 @@ public final class UpdateManager {
     ApplicationAttemptId oldAttempt;
     ApplicationAttemptId newAttempt;
     ContainerLaunchContext previousLaunchContext;
+    Resource previousAmResource;
     String oldAmContainer = "";
     int raisedMaxAttemptsFrom;
     long claimDeadlineMs;
@@ -156,6 +157,7 @@ public final class UpdateManager {
     }
     ApplicationAttemptId currentAttempt = driver.checkUpdatable(appId, caller);
     ContainerLaunchContext previous = driver.amLaunchContext(appId);
+    Resource previousAmResource = driver.amResource(appId);
     ContainerId oldAm = driver.amContainer(currentAttempt);
     int raiseFrom = driver.maxAppAttempts(appId) == 1 ? 1 : 0;
     Active a;
@@ -165,6 +167,7 @@ public final class UpdateManager {
       update.setAttempts(currentAttempt.toString(), null);
       a = new Active(update, currentAttempt);
       a.previousLaunchContext = previous;
+      a.previousAmResource = previousAmResource;
       a.oldAmContainer = oldAm == null ? "" : oldAm.toString();
       a.raisedMaxAttemptsFrom = raiseFrom;
       active.put(appId, a);
@@ -373,28 +376,35 @@ public final class UpdateManager {
   }
 
   /**
-   * The RM asks for the new attempt's AM container: it takes AM1's held place when it asks for the same
-   * resource; otherwise the place is released and the ask is scheduled as usual. The caller holds the write
-   * lock and reports a taken place with {@link #amPlaceTaken}.
+   * The RM asks for the new attempt's AM container: it takes AM1's held place, if any. The caller holds the write
+   * lock and reports {@link #amPlaceTaken} or {@link #amPlaceNotUsed}.
    */
-  public synchronized PooledWorker claimAmPlace(ApplicationAttemptId attemptId, Resource asked) {
+  public synchronized PooledWorker claimAmPlace(ApplicationAttemptId attemptId) {
     Active a = active.get(attemptId.getApplicationId());
     if (!holdsAmPlaceFor(a, attemptId)) {
       return null;
     }
     PooledWorker place = a.heldAm;
     a.heldAm = null;
-    if (place.resource().equals(asked)) {
-      return place;
+    return place;
+  }
+
+  /** The new AM's container could not take AM1's place (it asks for more than its node has): the place is released. */
+  public void amPlaceNotUsed(PooledWorker place, String why) {
+    Active a;
+    synchronized (this) {
+      a = active.get(appOf(place.containerId()));
+      if (a != null) {
+        a.update.amPlace("released: " + why + "; the new AM's container is scheduled as usual");
+      }
     }
-    a.update.amPlace("released: the new AM asks for " + asked + " and AM1's place on " + place.nodeId() + " has "
-        + place.resource() + "; the new AM's container is scheduled as usual");
     engine.execute(() -> driver.underWriteLock(() -> {
-      driver.release(place.containerId(), "Released by the Worker Pool: the new AM asks for another resource");
+      driver.release(place.containerId(), "Released by the Worker Pool: " + why);
       return null;
     }));
-    journalLater(a);
-    return null;
+    if (a != null) {
+      journalLater(a);
+    }
   }
 
   /** Whether AM1's place waits for this attempt's AM container (its ask may come before the update knows it). */
@@ -407,10 +417,11 @@ public final class UpdateManager {
         || a.newAttempt == null && attemptId.getAttemptId() > a.oldAttempt.getAttemptId());
   }
 
-  public synchronized void amPlaceTaken(PooledWorker place, ContainerId amContainer) {
+  public synchronized void amPlaceTaken(PooledWorker place, ContainerId amContainer, Resource resource) {
     Active a = active.get(appOf(place.containerId()));
     if (a != null) {
-      a.update.amPlace(amContainer + " took AM1's place on " + place.nodeId() + " (" + place.resource() + ")");
+      a.update.amPlace(amContainer + " took AM1's place on " + place.nodeId() + " (" + place.resource()
+          + (resource.equals(place.resource()) ? "" : ", now " + resource) + ")");
     }
   }
 
@@ -658,6 +669,9 @@ public final class UpdateManager {
     }
     if (!entry.getPreviousAmLaunchContext().isEmpty()) {
       a.previousLaunchContext = LaunchContextCodec.decode(entry.getPreviousAmLaunchContext());
+    }
+    if (entry.hasPreviousAmResource()) {
+      a.previousAmResource = LaunchContextCodec.decode(entry.getPreviousAmResource());
     }
     a.oldAmContainer = entry.getOldAmContainerId();
     a.raisedMaxAttemptsFrom = entry.getRaisedMaxAttemptsFrom();
@@ -945,7 +959,7 @@ public final class UpdateManager {
 
   private void restoreLaunchContext(Active a) {
     try {
-      driver.restoreAmLaunchContext(a.appId(), a.previousLaunchContext);
+      driver.restoreAmLaunchContext(a.appId(), a.previousLaunchContext, a.previousAmResource);
     } catch (UpdateRefusedException | RuntimeException e) {
       LOG.error("Update {}: could not put back the previous AM launch context of {}: {}", a.update.id(), a.appId(),
           e.getMessage());
@@ -979,6 +993,9 @@ public final class UpdateManager {
       synchronized (this) {
         if (a.previousLaunchContext != null) {
           entry.setPreviousAmLaunchContext(LaunchContextCodec.encode(a.previousLaunchContext));
+        }
+        if (a.previousAmResource != null) {
+          entry.setPreviousAmResource(LaunchContextCodec.encode(a.previousAmResource));
         }
         entry.setOldAmContainerId(a.oldAmContainer)
             .setRaisedMaxAttemptsFrom(a.raisedMaxAttemptsFrom)

@@ -315,7 +315,7 @@ class UpdateInterleavingsTest {
   }
 
   @Test
-  void theOldAmsPlaceServesTheNewAmAskForTheSameResourceOnlyAndIsReleasedOtherwise() throws Exception {
+  void theOldAmsPlaceIsReleasedWhenTheNewAmCannotTakeIt() throws Exception {
     UpdateManager updates = manager();
     updates.start(new Caller("alice", "10.0.0.1"), APP,
         ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
@@ -324,10 +324,13 @@ class UpdateInterleavingsTest {
     assertTrue(updates.holdPlace(am1, NodeId.newInstance("a", 1), amSize, 137, "killed"));
     assertTrue(updates.holdsAmPlaceFor(ATTEMPT_2), "the RM's AM ask may come before the attempt is recorded");
 
-    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2, Resource.newInstance(768, 1))));
+    PooledWorker place = driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2));
+    assertEquals(am1, place.containerId());
+    updates.amPlaceNotUsed(place, "the new AM asks for <memory:768> and the node has only <memory:0> more free");
     engine.runDue();
-    assertEquals(List.of(am1), driver.released, "another AM size: the place is released, the ask scheduled");
+    assertEquals(List.of(am1), driver.released, "the place is released, the ask scheduled as usual");
     assertTrue(updates.latest(APP).snapshot().getAmPlace().startsWith("released: the new AM asks for"));
+    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2)), "claimed once");
   }
 
   @Test
