@@ -109,6 +109,8 @@ public final class UpdateManager {
     PooledWorker heldAm;
     /** Pooled workers whose process ended: their containers hold the place, nothing runs on the node. */
     final Set<ContainerId> held = new java.util.HashSet<>();
+    /** The new attempt as this RM recovered it from the state store (its AM may never have been launched). */
+    ApplicationAttemptId recoveredNewAttempt;
     /** Read from the journal: the old AM's node had reported it gone before the RM restarted. */
     boolean oldAmSeenGone;
     /** Journaled workers a restarted RM has not yet heard of from their nodes, by old container. */
@@ -692,8 +694,8 @@ public final class UpdateManager {
    * between allocating AM2's container and launching it.
    */
   public synchronized List<ApplicationAttemptId> newAttemptsNotYetRegistered() {
-    return active.values().stream().filter(a -> a.newAttempt != null && a.update.phase() == UpdatePhase.LAUNCHING_AM)
-        .map(a -> a.newAttempt).toList();
+    return active.values().stream().filter(a -> a.newAttempt != null && a.newAttempt.equals(a.recoveredNewAttempt)
+        && a.update.phase() == UpdatePhase.LAUNCHING_AM).map(a -> a.newAttempt).toList();
   }
 
   /**
@@ -771,6 +773,9 @@ public final class UpdateManager {
     Active a;
     synchronized (this) {
       a = active.get(attemptId.getApplicationId());
+      if (a != null && attemptId.getAttemptId() > a.oldAttempt.getAttemptId()) {
+        a.recoveredNewAttempt = attemptId;
+      }
       if (a == null || a.newAttempt != null
           || attemptId.getAttemptId() <= a.oldAttempt.getAttemptId() || a.update.phase() != UpdatePhase.POOLING) {
         return;
