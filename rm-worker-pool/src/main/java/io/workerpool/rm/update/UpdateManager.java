@@ -391,6 +391,17 @@ public final class UpdateManager {
     return place;
   }
 
+  private void releaseHeldAm(Active a, String why) {
+    PooledWorker place = a.heldAm;
+    a.heldAm = null;
+    a.update.amPlace("released: " + why);
+    engine.execute(() -> driver.underWriteLock(() -> {
+      driver.release(place.containerId(), "Released by the Worker Pool: " + why);
+      return null;
+    }));
+    journalLater(a);
+  }
+
   /** The new AM's container could not take AM1's place (it asks for more than its node has): the place is released. */
   public void amPlaceNotUsed(PooledWorker place, String why) {
     Active a;
@@ -438,6 +449,10 @@ public final class UpdateManager {
       return List.of();
     }
     a.update.onIfAllowed(Event.NEW_ATTEMPT_REGISTERED, attemptId + " registered and asks for workers");
+    if (a.heldAm != null) {
+      // The new AM runs, so its container came from elsewhere (its ask was scheduled before AM1's place was held).
+      releaseHeldAm(a, "the new AM's container was scheduled before AM1's place was held");
+    }
     List<PoolMatch> matches = PoolMatcher.match(a.pool, asks);
     Set<PooledWorker> claimed = matches.stream().map(PoolMatch::worker).collect(Collectors.toSet());
     a.pool.removeIf(claimed::contains);
