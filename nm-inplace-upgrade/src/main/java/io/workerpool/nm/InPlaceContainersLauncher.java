@@ -53,6 +53,7 @@ import org.slf4j.LoggerFactory;
 public class InPlaceContainersLauncher extends ContainersLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(InPlaceContainersLauncher.class);
   private static final long POLL_MS = 20;
+  private static final int TIMER_THREADS = 4;
   private static final Map<Context, InPlaceContainersLauncher> BY_CONTEXT = new ConcurrentHashMap<>();
 
   /** Orders held launches against CLEANUP_CONTAINER, which the dispatcher no longer orders for us. */
@@ -105,7 +106,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
 
   @Override
   protected void serviceStart() throws Exception {
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    // Several threads: a liveness check forks a process, and a batch checks many old containers at once.
+    timer = Executors.newScheduledThreadPool(TIMER_THREADS, r -> {
       Thread thread = new Thread(r, "InPlaceContainersLauncher timer");
       thread.setDaemon(true);
       return thread;
