@@ -90,7 +90,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     context = nmContext;
     exec = containerExec;
     dispatcher = new ReplacedExitStatusDispatcher(nmDispatcher);
-    gates = new GatedLaunchDispatcher(dispatcher, nmContext);
+    gates = new GatedLaunchDispatcher(dispatcher,
+        id -> Optional.ofNullable(nmContext.getContainers().get(id)).map(Container::getContainerState));
     probe = new ProcessGoneProbe(containerExec);
     super.init(nmContext, gates, containerExec, nmDirsHandler, nmContainerManager);
   }
