@@ -287,8 +287,9 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     String key = launch.batch().key();
     SwapBatch batch = batchOf(launch);
     long now = Time.monotonicNow();
+    // Each held launch keeps exactly one poll going: this one's continues whether or not the batch fires.
+    schedulePoll(launch);
     if (!batch.fire(now)) {
-      schedulePoll(launch);
       return;
     }
     List<HeldLaunch> due = held.values().stream()
@@ -339,6 +340,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     settleUnprepared(launch);
   }
 
+  /** Under lock: stops C1 of a prepared member; the member's own poll then waits for C1 to be gone. */
   private void stopReplaced(HeldLaunch launch, long now) {
     Container c1 = launch.c1();
     ContainerId c1Id = c1.getContainerId();
@@ -347,7 +349,6 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       LOG.info("{} is {}, no longer RUNNING: {} takes its place once it is gone", c1Id, c1.getContainerState(),
           launch.c3Id());
       launch.stopping(null, now, now + settings.stopTimeoutMs());
-      schedulePoll(launch);
       return;
     }
     // Read before the kill: the cleanup makes the executor forget C1's pid file.
@@ -365,7 +366,6 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     NMAuditLogger.logSuccess(c1.getUser(), "Stop Container Request", "InPlaceContainersLauncher",
         c1Id.getApplicationAttemptId().getApplicationId(), c1Id);
     LOG.info("Stopping {} to run {} in its place", c1Id, launch.c3Id());
-    schedulePoll(launch);
   }
 
   /** Under lock: C1 is gone; C3 becomes RUNNING and its command runs. */
