@@ -1,10 +1,13 @@
 package io.workerpool.client;
 
 import io.grpc.Deadline;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.MetadataUtils;
 import io.workerpool.proto.CancelUpdateRequest;
 import io.workerpool.proto.GetUpdateRequest;
@@ -12,24 +15,34 @@ import io.workerpool.proto.UpdateApplicationRequest;
 import io.workerpool.proto.UpdateEvent;
 import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
+import io.workerpool.proto.WorkerPoolGrpc;
 import io.workerpool.protocol.LaunchContextCodec;
+import io.workerpool.protocol.TlsStores;
 import io.workerpool.protocol.WorkerPoolAddresses;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.io.Text;
 import org.apache.hadoop.security.UserGroupInformation;
+import org.apache.hadoop.security.token.Token;
+import org.apache.hadoop.security.token.TokenIdentifier;
+import org.apache.hadoop.yarn.api.protocolrecords.CancelDelegationTokenRequest;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.client.RMProxy;
 import org.apache.hadoop.yarn.client.api.impl.YarnClientImpl;
 import org.apache.hadoop.yarn.conf.HAUtil;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
+import org.apache.hadoop.yarn.security.client.RMDelegationTokenIdentifier;
 import org.apache.hadoop.yarn.util.ConverterUtils;
 
 /**
@@ -39,21 +52,58 @@ import org.apache.hadoop.yarn.util.ConverterUtils;
  * {@code watchUpdate}) is followed across failovers.
  */
 public class WorkerPoolClient extends YarnClientImpl {
-  private RmFailover rms;
+  private static final Metadata.Key<String> USER =
+      Metadata.Key.of(WorkerPoolConfigKeys.USER_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> TOKEN =
+      Metadata.Key.of(WorkerPoolConfigKeys.DELEGATION_TOKEN_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> DO_AS =
+      Metadata.Key.of(WorkerPoolConfigKeys.DO_AS_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
+  private RmFailover rms;
+  /** The RM delegation token this client asked for (one per client), cancelled when it stops. */
+  private org.apache.hadoop.yarn.api.records.Token ownToken;
+
+  /**
+   * Connects as the current user. A proxy user (the current user made with
+   * {@link UserGroupInformation#createProxyUser}) acts as that user, as Hadoop clients do with doAs.
+   */
   @Override
   protected void serviceStart() throws Exception {
     super.serviceStart();
-    rms = new RmFailover(WorkerPoolAddresses.forClients(getConfig()),
-        RMProxy.createRetryPolicy(getConfig(), HAUtil.isHAEnabled(getConfig())),
-        address -> NettyChannelBuilder.forAddress(address.getHostString(), address.getPort()).usePlaintext().build(),
+    Configuration conf = getConfig();
+    SslContext tls = tlsContext(conf);
+    rms = new RmFailover(WorkerPoolAddresses.forClients(conf),
+        RMProxy.createRetryPolicy(conf, HAUtil.isHAEnabled(conf)),
+        address -> {
+          NettyChannelBuilder builder = NettyChannelBuilder.forAddress(address.getHostString(), address.getPort());
+          return (tls != null ? builder.sslContext(tls) : builder.usePlaintext()).build();
+        },
         MetadataUtils.newAttachHeadersInterceptor(callerHeaders()));
+  }
+
+  /** The client's TLS context, or null for a plaintext channel (refused with Kerberos unless opted out). */
+  private static SslContext tlsContext(Configuration conf) throws IOException, YarnException {
+    if (TlsStores.enabled(conf)) {
+      return GrpcSslContexts.forClient().trustManager(TlsStores.clientTrust(conf)).build();
+    }
+    if (UserGroupInformation.isSecurityEnabled() && !conf.getBoolean(
+        WorkerPoolConfigKeys.SSL_ALLOW_PLAINTEXT_WITH_KERBEROS,
+        WorkerPoolConfigKeys.DEFAULT_SSL_ALLOW_PLAINTEXT_WITH_KERBEROS)) {
+      throw new YarnException("Kerberos is on but " + WorkerPoolConfigKeys.SSL_ENABLED + " is false: this client"
+          + " will not send its delegation token in the clear; set it to true as the RM has it (truststore from "
+          + WorkerPoolConfigKeys.SSL_CLIENT_CONF + " or ssl-client.xml)");
+    }
+    return null;
   }
 
   @Override
   protected void serviceStop() throws Exception {
     if (rms != null) {
       rms.close();
+    }
+    if (ownToken != null && rmClient != null) {
+      rmClient.cancelDelegationToken(CancelDelegationTokenRequest.newInstance(ownToken));
+      ownToken = null;
     }
     super.serviceStop();
   }
@@ -132,15 +182,29 @@ public class WorkerPoolClient extends YarnClientImpl {
 
   private Metadata callerHeaders() throws IOException, YarnException {
     Metadata headers = new Metadata();
+    UserGroupInformation current = UserGroupInformation.getCurrentUser();
+    UserGroupInformation real = current.getRealUser();
     if (UserGroupInformation.isSecurityEnabled()) {
-      String renewer = UserGroupInformation.getCurrentUser().getShortUserName();
-      org.apache.hadoop.yarn.api.records.Token token = getRMDelegationToken(new org.apache.hadoop.io.Text(renewer));
-      headers.put(Metadata.Key.of(WorkerPoolConfigKeys.DELEGATION_TOKEN_HEADER, Metadata.ASCII_STRING_MARSHALLER),
-          ConverterUtils.convertFromYarn(token, (org.apache.hadoop.io.Text) null).encodeToUrlString());
+      // The RM makes a proxy user's token carry both users and checks the impersonation on every call.
+      headers.put(TOKEN, rmDelegationToken(current).encodeToUrlString());
     } else {
-      headers.put(Metadata.Key.of(WorkerPoolConfigKeys.USER_HEADER, Metadata.ASCII_STRING_MARSHALLER),
-          UserGroupInformation.getCurrentUser().getShortUserName());
+      headers.put(USER, (real != null ? real : current).getShortUserName());
+      if (real != null) {
+        headers.put(DO_AS, current.getShortUserName());
+      }
     }
     return headers;
+  }
+
+  /** The RM delegation token the user already holds (inside a container, say), else a new one of this client's. */
+  private Token<? extends TokenIdentifier> rmDelegationToken(UserGroupInformation user)
+      throws IOException, YarnException {
+    for (Token<? extends TokenIdentifier> held : user.getCredentials().getAllTokens()) {
+      if (RMDelegationTokenIdentifier.KIND_NAME.equals(held.getKind())) {
+        return held;
+      }
+    }
+    ownToken = getRMDelegationToken(new Text(user.getShortUserName()));
+    return ConverterUtils.convertFromYarn(ownToken, (Text) null);
   }
 }

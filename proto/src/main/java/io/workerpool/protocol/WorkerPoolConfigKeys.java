@@ -38,9 +38,35 @@ public final class WorkerPoolConfigKeys {
    */
   public static final String TEST_PAUSE_BEFORE_AM_END_MS = PREFIX + "test.pause-before-am-end-ms";
 
+  /** TLS on the Worker Pool channel, for the RM and its clients alike (both read yarn-site.xml). */
+  public static final String SSL_ENABLED = PREFIX + "ssl.enabled";
+  public static final boolean DEFAULT_SSL_ENABLED = false;
+
+  /**
+   * The RM's keystore: an ssl-server.xml-style file (ssl.server.keystore.location, .password, .keypassword,
+   * .type), named as a classpath resource like hadoop.ssl.server.conf or by absolute path; default: that of
+   * hadoop.ssl.server.conf.
+   */
+  public static final String SSL_SERVER_CONF = PREFIX + "ssl.server.conf";
+  /** The clients' truststore: an ssl-client.xml-style file (ssl.client.truststore.location, .password, .type). */
+  public static final String SSL_CLIENT_CONF = PREFIX + "ssl.client.conf";
+  public static final String HADOOP_SSL_SERVER_CONF = "hadoop.ssl.server.conf";
+  public static final String HADOOP_SSL_CLIENT_CONF = "hadoop.ssl.client.conf";
+  public static final String DEFAULT_HADOOP_SSL_SERVER_CONF = "ssl-server.xml";
+  public static final String DEFAULT_HADOOP_SSL_CLIENT_CONF = "ssl-client.xml";
+
+  /**
+   * With Kerberos on, the RM refuses to serve the Worker Pool, and clients to send their delegation token,
+   * over a plaintext channel unless this is true (for a network that is otherwise protected).
+   */
+  public static final String SSL_ALLOW_PLAINTEXT_WITH_KERBEROS = PREFIX + "ssl.allow-plaintext-with-kerberos";
+  public static final boolean DEFAULT_SSL_ALLOW_PLAINTEXT_WITH_KERBEROS = false;
+
   /** gRPC metadata that carries the caller: a user name (simple auth) or an RM delegation token. */
   public static final String USER_HEADER = "x-yarn-user";
   public static final String DELEGATION_TOKEN_HEADER = "x-yarn-delegation-token";
+  /** gRPC metadata: the user a proxy user acts as (Hadoop impersonation, checked with hadoop.proxyuser.*). */
+  public static final String DO_AS_HEADER = "x-yarn-do-as";
 
   private WorkerPoolConfigKeys() {
   }

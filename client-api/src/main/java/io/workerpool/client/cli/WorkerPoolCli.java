@@ -10,10 +10,13 @@ import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
 import java.io.File;
 import java.io.PrintWriter;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.security.PrivilegedExceptionAction;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
@@ -54,6 +57,19 @@ public final class WorkerPoolCli {
     return cli.execute(args);
   }
 
+  /** Runs the call with a started client, as {@code proxyUser} (Hadoop impersonation) when given. */
+  private <T> T withClient(String proxyUser, ClientCall<T> call) throws Exception {
+    if (proxyUser == null) {
+      return withClient(call);
+    }
+    UserGroupInformation proxy = UserGroupInformation.createProxyUser(proxyUser, UserGroupInformation.getLoginUser());
+    try {
+      return proxy.doAs((PrivilegedExceptionAction<T>) () -> withClient(call));
+    } catch (UndeclaredThrowableException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
   private <T> T withClient(ClientCall<T> call) throws Exception {
     WorkerPoolClient client = new WorkerPoolClient();
     client.init(conf);
@@ -72,6 +88,10 @@ public final class WorkerPoolCli {
   static class Output {
     @Option(names = "--json", description = "Print the status as JSON.")
     boolean json;
+
+    @Option(names = "--proxy-user", paramLabel = "USER", description = "Act as USER (the application's owner), as a"
+        + " proxy user the RM's hadoop.proxyuser.* rules allow; for platform services that update users' jobs.")
+    String proxyUser;
   }
 
   @Command(name = "update", description = "Replace the application's AM with a new launch context, keeping its workers.")
@@ -106,7 +126,7 @@ public final class WorkerPoolCli {
       ApplicationId appId = parseApplicationId(applicationId);
       var context = LaunchContextFile.read(launchContext, parent.conf);
       Resource amResource = amMemoryMb == null ? null : Resource.newInstance(amMemoryMb, amVcores);
-      return parent.withClient(client -> {
+      return parent.withClient(proxyUser, client -> {
         UpdateHandle handle = client.updateApplication(appId, context, amResource, requestId);
         parent.out.println("update " + handle.updateId() + " accepted for " + appId);
         if (noWait) {
@@ -127,7 +147,7 @@ public final class WorkerPoolCli {
 
     @Override
     public Integer call() throws Exception {
-      UpdateStatus status = parent.withClient(client -> id.startsWith("application_")
+      UpdateStatus status = parent.withClient(proxyUser, client -> id.startsWith("application_")
           ? client.latestUpdate(parseApplicationId(id)) : client.getUpdate(id));
       parent.print(status, json);
       return 0;
@@ -147,7 +167,7 @@ public final class WorkerPoolCli {
 
     @Override
     public Integer call() throws Exception {
-      return parent.withClient(client -> parent.follow(
+      return parent.withClient(proxyUser, client -> parent.follow(
           (t, progress) -> {
             Iterator<UpdateEvent> events = client.watchUpdate(updateId);
             UpdateStatus last = null;
@@ -171,7 +191,7 @@ public final class WorkerPoolCli {
 
     @Override
     public Integer call() throws Exception {
-      parent.print(parent.withClient(client -> client.cancelUpdate(updateId)), json);
+      parent.print(parent.withClient(proxyUser, client -> client.cancelUpdate(updateId)), json);
       return 0;
     }
   }

@@ -108,10 +108,13 @@ class InPlaceUpdateTest {
     System.out.println("locality before=" + localityBefore + " after=" + localityAllocations(queue)
         + " node=" + queue.getAggregateNodeLocalContainersAllocated() + " rack=" + queue.getAggregateRackLocalContainersAllocated()
         + " off=" + queue.getAggregateOffSwitchContainersAllocated() + " aggAlloc=" + queue.getAggregateAllocatedContainers());
-    assertEquals(1, localityAllocations(queue) - localityBefore, "only AM2's own container was scheduled");
+    assertEquals(0, localityAllocations(queue) - localityBefore,
+        "nothing was scheduled: AM2 took AM1's place, the workers theirs");
     RMApp rmApp = rm().getRMContext().getRMApps().get(appId);
-    assertEquals(1, rmApp.getCurrentAppAttempt().getRMAppAttemptMetrics().getTotalAllocatedContainers(),
-        "attempt 2 got no worker through ordinary scheduling");
+    assertEquals(0, rmApp.getCurrentAppAttempt().getRMAppAttemptMetrics().getTotalAllocatedContainers(),
+        "attempt 2 got no container through ordinary scheduling");
+    assertEquals(rmApp.getRMAppAttempt(ApplicationAttemptId.newInstance(appId, 1)).getMasterContainer().getNodeId(),
+        rmApp.getCurrentAppAttempt().getMasterContainer().getNodeId(), "AM2 runs on AM1's node");
     RMAppAttempt attempt1 = rmApp.getRMAppAttempt(ApplicationAttemptId.newInstance(appId, 1));
     assertFalse(attempt1.shouldCountTowardsMaxAttemptRetry(), "ending AM1 does not count as a failed attempt");
     assertEquals(YarnApplicationState.RUNNING, cluster.client().getApplicationReport(appId).getYarnApplicationState());

@@ -7,26 +7,25 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
-import io.workerpool.rm.update.Caller;
-import io.workerpool.rm.update.ResourceManagerDriver;
-import io.workerpool.rm.update.UpdateRefusedException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
-/** Authenticates every call (user name or RM delegation token) and makes the caller available to it. */
+/**
+ * Hands every call what it says about its caller: the service authenticates it per call, once it knows
+ * the application, so that every refusal is audited with the application it concerned.
+ */
 final class CallerInterceptor implements ServerInterceptor {
-  static final Context.Key<Caller> CALLER = Context.key("worker-pool-caller");
+  static final Context.Key<CallerClaim> CLAIM = Context.key("worker-pool-caller");
   private static final Metadata.Key<String> USER =
       Metadata.Key.of(WorkerPoolConfigKeys.USER_HEADER, Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> TOKEN =
       Metadata.Key.of(WorkerPoolConfigKeys.DELEGATION_TOKEN_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> DO_AS =
+      Metadata.Key.of(WorkerPoolConfigKeys.DO_AS_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
-  private final ResourceManagerDriver driver;
-
-  CallerInterceptor(ResourceManagerDriver driver) {
-    this.driver = driver;
+  /** The unverified headers of a call and the address it came from. */
+  record CallerClaim(String user, String delegationToken, String doAs, String remoteAddress) {
   }
 
   @Override
@@ -34,12 +33,7 @@ final class CallerInterceptor implements ServerInterceptor {
       ServerCallHandler<Q, R> next) {
     SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
     String address = remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : null;
-    try {
-      Caller caller = driver.authenticate(headers.get(USER), headers.get(TOKEN), address);
-      return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
-    } catch (UpdateRefusedException e) {
-      call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
-      return new ServerCall.Listener<>() { };
-    }
+    CallerClaim claim = new CallerClaim(headers.get(USER), headers.get(TOKEN), headers.get(DO_AS), address);
+    return Contexts.interceptCall(Context.current().withValue(CLAIM, claim), call, headers, next);
   }
 }

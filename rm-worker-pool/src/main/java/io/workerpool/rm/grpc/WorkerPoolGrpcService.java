@@ -1,5 +1,6 @@
 package io.workerpool.rm.grpc;
 
+import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -17,64 +18,85 @@ import io.workerpool.rm.update.UpdateLifecycle;
 import io.workerpool.rm.update.UpdateManager;
 import io.workerpool.rm.update.UpdateRefusedException;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.Resource;
-import org.apache.hadoop.yarn.server.resourcemanager.RMAuditLogger;
 
-/** The gRPC edge: decodes requests, checks the caller, audits, and maps refusals to status codes. */
+/** The gRPC edge: decodes requests, checks the caller, audits every decision, and maps refusals to status codes. */
 public final class WorkerPoolGrpcService extends WorkerPoolGrpc.WorkerPoolImplBase {
   static final String AUDIT_UPDATE = "Worker Pool Update Application";
+  static final String AUDIT_GET = "Worker Pool Get Update";
+  static final String AUDIT_WATCH = "Worker Pool Watch Update";
   static final String AUDIT_CANCEL = "Worker Pool Cancel Update";
-  private static final String AUDIT_TARGET = "WorkerPoolService";
 
   private final UpdateManager updates;
   private final ResourceManagerDriver driver;
+  /** Who started each update (the authenticated user, a proxy user for one it acted for): they may cancel it. */
+  private final Map<String, String> starters;
 
-  public WorkerPoolGrpcService(UpdateManager updates, ResourceManagerDriver driver) {
+  public WorkerPoolGrpcService(UpdateManager updates, ResourceManagerDriver driver, int historySize) {
     this.updates = updates;
     this.driver = driver;
+    this.starters = Collections.synchronizedMap(new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+        return size() > historySize;
+      }
+    });
   }
 
-  public static CallerInterceptor interceptor(ResourceManagerDriver driver) {
-    return new CallerInterceptor(driver);
+  public static ServerInterceptor interceptor() {
+    return new CallerInterceptor();
   }
 
   @Override
   public void updateApplication(UpdateApplicationRequest request, StreamObserver<UpdateStatus> response) {
-    Caller caller = CallerInterceptor.CALLER.get();
-    ApplicationId appId = null;
+    AuditedCall call = new AuditedCall(AUDIT_UPDATE);
     try {
-      appId = parseApplicationId(request.getApplicationId());
+      call.concerns(applicationIdOrNull(request.getApplicationId()));
+      Caller caller = call.authenticate(driver);
+      ApplicationId appId = parseApplicationId(request.getApplicationId());
+      driver.authorize(appId, caller, true);
       ContainerLaunchContext launchContext = decodeLaunchContext(request);
       Resource amResource = request.hasAmResource() ? LaunchContextCodec.decode(request.getAmResource()) : null;
       Update update = updates.start(caller, appId, launchContext, amResource, request.getClientRequestId());
-      RMAuditLogger.logSuccess(caller.user(), AUDIT_UPDATE, AUDIT_TARGET, appId);
+      starters.putIfAbsent(update.id(), caller.loginUser());
+      call.allowed();
       response.onNext(update.snapshot());
       response.onCompleted();
     } catch (UpdateRefusedException e) {
-      RMAuditLogger.logFailure(caller.user(), AUDIT_UPDATE, e.reason().name(), AUDIT_TARGET, e.getMessage(), appId);
+      call.refused(e);
       response.onError(toStatus(e).asRuntimeException());
     }
   }
 
   @Override
   public void getUpdate(GetUpdateRequest request, StreamObserver<UpdateStatus> response) {
+    AuditedCall call = new AuditedCall(AUDIT_GET);
     try {
-      response.onNext(find(request).snapshot());
+      Update update = find(request, call);
+      call.allowed();
+      response.onNext(update.snapshot());
       response.onCompleted();
     } catch (UpdateRefusedException e) {
+      call.refused(e);
       response.onError(toStatus(e).asRuntimeException());
     }
   }
 
   @Override
   public void watchUpdate(GetUpdateRequest request, StreamObserver<UpdateEvent> response) {
+    AuditedCall call = new AuditedCall(AUDIT_WATCH);
     Update update;
     try {
-      update = find(request);
+      update = find(request, call);
+      call.allowed();
     } catch (UpdateRefusedException e) {
+      call.refused(e);
       response.onError(toStatus(e).asRuntimeException());
       return;
     }
@@ -100,30 +122,44 @@ public final class WorkerPoolGrpcService extends WorkerPoolGrpc.WorkerPoolImplBa
 
   @Override
   public void cancelUpdate(CancelUpdateRequest request, StreamObserver<UpdateStatus> response) {
-    Caller caller = CallerInterceptor.CALLER.get();
-    ApplicationId appId = null;
+    AuditedCall call = new AuditedCall(AUDIT_CANCEL);
     try {
+      Caller caller = call.authenticate(driver);
       Update update = updates.get(request.getUpdateId());
-      appId = update.applicationId();
-      driver.authorize(appId, caller, true);
+      call.concerns(update.applicationId());
+      if (caller.impersonates() || !caller.user().equals(starters.get(update.id()))) {
+        driver.authorize(update.applicationId(), caller, true);
+      }
       updates.cancel(request.getUpdateId());
-      RMAuditLogger.logSuccess(caller.user(), AUDIT_CANCEL, AUDIT_TARGET, appId);
+      call.allowed();
       response.onNext(update.snapshot());
       response.onCompleted();
     } catch (UpdateRefusedException e) {
-      RMAuditLogger.logFailure(caller.user(), AUDIT_CANCEL, e.reason().name(), AUDIT_TARGET, e.getMessage(), appId);
+      call.refused(e);
       response.onError(toStatus(e).asRuntimeException());
     }
   }
 
-  private Update find(GetUpdateRequest request) throws UpdateRefusedException {
+  private Update find(GetUpdateRequest request, AuditedCall call) throws UpdateRefusedException {
+    call.concerns(applicationIdOrNull(request.getApplicationId()));
+    Caller caller = call.authenticate(driver);
     Update update = switch (request.getTargetCase()) {
       case UPDATE_ID -> updates.get(request.getUpdateId());
       case APPLICATION_ID -> updates.latest(parseApplicationId(request.getApplicationId()));
       default -> throw new UpdateRefusedException(Reason.INVALID_ARGUMENT, "give an update id or an application id");
     };
-    driver.authorize(update.applicationId(), CallerInterceptor.CALLER.get(), false);
+    call.concerns(update.applicationId());
+    driver.authorize(update.applicationId(), caller, false);
     return update;
+  }
+
+  /** The application a request names, for its audit line even when the call is refused before it is parsed. */
+  private static ApplicationId applicationIdOrNull(String id) {
+    try {
+      return id.isEmpty() ? null : ApplicationId.fromString(id);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private static ApplicationId parseApplicationId(String id) throws UpdateRefusedException {

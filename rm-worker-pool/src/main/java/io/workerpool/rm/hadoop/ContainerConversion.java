@@ -46,10 +46,15 @@ final class ContainerConversion {
     this.scheduler = scheduler;
   }
 
-  /** @return C3, to be handed over, or null when C1 can no longer be converted (ended, node gone) */
-  RMContainer convert(FiCaSchedulerApp app, ContainerId oldId, SchedulerRequestKey key, String updateId) {
+  /**
+   * @param heldAmPlace C1 is AM1's held place and C3 becomes the new AM's container (no replace mark: there is
+   *     nothing on the node to replace)
+   * @return C3, to be handed over, or null when C1 can no longer be converted (ended, node gone)
+   */
+  RMContainer convert(FiCaSchedulerApp app, ContainerId oldId, SchedulerRequestKey key, String updateId,
+      boolean heldAmPlace) {
     RMContainer c1 = app.getRMContainer(oldId);
-    if (c1 == null || c1.getState() != RMContainerState.RUNNING || c1.isAMContainer()) {
+    if (c1 == null || c1.getState() != RMContainerState.RUNNING || c1.isAMContainer() != heldAmPlace) {
       return null;
     }
     FiCaSchedulerNode node = scheduler.getNode(c1.getNodeId());
@@ -72,7 +77,9 @@ final class ContainerConversion {
     RMContainerImpl c3 = new RMContainerImpl(container, key, app.getApplicationAttemptId(), node.getNodeID(),
         app.getUser(), scheduler.getRMContext(), c1.getNodeLabelExpression());
     // Tags go into the RM-signed container token: the NodeManager trusts only this mark.
-    c3.setAllocationTags(Set.of(ReplacementContract.replacesTag(oldId.toString())));
+    if (!heldAmPlace) {
+      c3.setAllocationTags(Set.of(ReplacementContract.replacesTag(oldId.toString())));
+    }
     c3.setQueueName(app.getQueueName());
 
     app.addRMContainer(newId, c3);

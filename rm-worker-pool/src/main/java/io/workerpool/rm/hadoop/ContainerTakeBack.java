@@ -20,10 +20,10 @@ import org.apache.hadoop.yarn.util.resource.Resources;
 
 /**
  * Undoes a conversion whose new container never started: the old container C1, which the RM let
- * go of but which still runs on its node, is tracked again under the application's current
- * attempt, exactly as work-preserving recovery re-creates a container an NM reports as running
- * ({@code AbstractYarnScheduler.recoverContainersOnNode}, without its keep-containers check:
- * pooled workers are kept for an update whatever that flag says).
+ * go of (or which a restarted RM does not know yet) but which still runs on its node, is tracked
+ * again under the application's current attempt, exactly as work-preserving recovery re-creates a
+ * container an NM reports as running ({@code AbstractYarnScheduler.recoverContainersOnNode}, without
+ * its keep-containers check: pooled workers are kept for an update whatever that flag says).
  */
 final class ContainerTakeBack {
   private final WorkerPoolScheduler scheduler;
@@ -33,10 +33,8 @@ final class ContainerTakeBack {
   }
 
   /**
-   * Runs in the thread that completed the new container, under whatever scheduler lock it holds
-   * (the read lock in {@code nodeUpdate}: taking the write lock there would deadlock), as the
-   * CapacityScheduler's own completion does; so the slot the new container freed goes straight
-   * back to the old one and never to another ask.
+   * Runs under the scheduler's write lock, from the Worker Pool engine (a failed swap) or from recovery (a
+   * restarted RM pools an old container again), like stock recovery of a reported container.
    */
   boolean takeBack(PooledWorker worker) {
     ContainerId id = worker.containerId();

@@ -5,19 +5,15 @@ import io.workerpool.rm.update.Caller;
 import io.workerpool.rm.update.ResourceManagerDriver;
 import io.workerpool.rm.update.UpdateRefusedException;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
-import java.io.IOException;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import org.apache.hadoop.security.token.Token;
-import org.apache.hadoop.yarn.security.client.RMDelegationTokenIdentifier;
-import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.thirdparty.com.google.common.util.concurrent.SettableFuture;
 import org.apache.hadoop.yarn.api.protocolrecords.SignalContainerRequest;
-import org.apache.hadoop.yarn.api.records.ApplicationAccessType;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
@@ -26,11 +22,9 @@ import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.NodeId;
-import org.apache.hadoop.yarn.api.records.QueueACL;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
 import org.apache.hadoop.yarn.server.resourcemanager.RMContext;
-import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.recovery.records.ApplicationStateData;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMAppState;
@@ -50,6 +44,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   private static final int STORE_TIMEOUT_SECONDS = 30;
 
   private final ContainerTakeBack takeBack;
+  private final CallerAuthority authority;
   /** AM containers killed for an update, with the diagnostic their end gets. */
   private final Map<ContainerId, String> killedAms = new ConcurrentHashMap<>();
 
@@ -57,6 +52,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     this.scheduler = scheduler;
     this.maxAttempts = maxAttempts;
     this.takeBack = new ContainerTakeBack(scheduler);
+    this.authority = new CallerAuthority(scheduler::getRMContext);
   }
 
   private RMContext rm() {
@@ -66,45 +62,12 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   @Override
   public Caller authenticate(String user, String delegationToken, String remoteAddress)
       throws UpdateRefusedException {
-    if (delegationToken != null) {
-      try {
-        Token<RMDelegationTokenIdentifier> token = new Token<>();
-        token.decodeFromUrlString(delegationToken);
-        RMDelegationTokenIdentifier identifier = token.decodeIdentifier();
-        rm().getRMDelegationTokenSecretManager().verifyToken(identifier, token.getPassword());
-        return new Caller(identifier.getUser().getShortUserName(), remoteAddress);
-      } catch (IOException e) {
-        throw new UpdateRefusedException(Reason.UNAUTHENTICATED,
-            "the RM delegation token was not accepted: " + e.getMessage(), e);
-      }
-    }
-    if (UserGroupInformation.isSecurityEnabled()) {
-      throw new UpdateRefusedException(Reason.UNAUTHENTICATED,
-          "this cluster is secure: pass an RM delegation token (WorkerPoolClient does this for a Kerberos login)");
-    }
-    if (user == null || user.isBlank()) {
-      throw new UpdateRefusedException(Reason.UNAUTHENTICATED, "no user name given");
-    }
-    return new Caller(user, remoteAddress);
+    return authority.authenticate(user, delegationToken, remoteAddress);
   }
 
   @Override
   public void authorize(ApplicationId appId, Caller caller, boolean modify) throws UpdateRefusedException {
-    RMApp app = rm().getRMApps().get(appId);
-    if (app == null) {
-      throw new UpdateRefusedException(Reason.NOT_FOUND, "application " + appId + " is not known to the ResourceManager");
-    }
-    UserGroupInformation ugi = UserGroupInformation.createRemoteUser(caller.user());
-    ResourceManager resourceManager = rm().getResourceManager();
-    ApplicationAccessType access = modify ? ApplicationAccessType.MODIFY_APP : ApplicationAccessType.VIEW_APP;
-    boolean allowed = resourceManager.getApplicationACLsManager().checkAccess(ugi, access, app.getUser(), appId)
-        || resourceManager.getQueueACLsManager()
-            .checkAccess(ugi, QueueACL.ADMINISTER_QUEUE, app, caller.remoteAddress(), null);
-    if (!allowed) {
-      throw new UpdateRefusedException(Reason.PERMISSION_DENIED, "user " + caller.user() + " may not "
-          + (modify ? "update " : "view ") + appId + ": it needs " + access + " on the application or"
-          + " ADMINISTER_QUEUE on queue " + app.getQueue());
-    }
+    authority.authorize(appId, caller, modify);
   }
 
   @Override
@@ -153,7 +116,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     ContainerLaunchContext previous = amLaunchContext(appId);
     // ACLs and tokens were registered (ACL manager, token renewer) at submission: keep them.
     launchContext.setApplicationACLs(previous.getApplicationACLs());
-    launchContext.setTokens(previous.getTokens() == null ? null : previous.getTokens().duplicate());
+    LaunchContextTokens.merge(rm(), app, previous, launchContext);
     launchContext.setTokensConf(previous.getTokensConf());
     setAndStore(appId, launchContext, previous);
   }
@@ -242,12 +205,45 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
         master.getNodeId()));
   }
 
+  /**
+   * The AM container of a recovered attempt that has not registered, when it is placed on this node and the
+   * node, registering with the restarted RM, does not run it; else null.
+   */
+  Container neverLaunchedAm(ApplicationAttemptId attemptId, NodeId nodeId, Set<ContainerId> onNode) {
+    RMAppAttempt attempt = rm().getRMApps().get(attemptId.getApplicationId()).getRMAppAttempt(attemptId);
+    Container master = attempt == null ? null : attempt.getMasterContainer();
+    boolean neverLaunched = master != null && master.getNodeId().equals(nodeId) && !onNode.contains(master.getId())
+        && attempt.getAppAttemptState() == RMAppAttemptState.LAUNCHED;
+    return neverLaunched ? master : null;
+  }
+
+  /** Ends an attempt whose AM never ran, as ABORTED: it does not count as a failed attempt. */
+  void endNeverLaunchedAttempt(ApplicationAttemptId attemptId, Container master) {
+    rm().getDispatcher().getEventHandler().handle(new RMAppAttemptContainerFinishedEvent(attemptId,
+        SchedulerUtils.createAbnormalContainerStatus(master.getId(), "the ResourceManager restarted before it"
+            + " launched this AM for an in-place update; the next attempt replaces it"), master.getNodeId()));
+  }
+
+  /**
+   * AM1's process is gone and its place is held: its attempt ends (the status says ABORTED, not a failed
+   * attempt) as if the container had completed in the scheduler.
+   */
+  void endAttemptOfHeldAm(RMContainer am, ContainerStatus status) {
+    rm().getDispatcher().getEventHandler().handle(new RMAppAttemptContainerFinishedEvent(
+        am.getApplicationAttemptId(), status, am.getNodeId()));
+  }
+
   /** Kills a killed AM's process that its node still reports running after an RM restart. */
   void killAgain(ContainerId amContainer, NodeId nodeId) {
     if (killedAms.containsKey(amContainer)) {
       rm().getDispatcher().getEventHandler().handle(new RMNodeSignalContainerEvent(nodeId,
           SignalContainerRequest.newInstance(amContainer, SignalContainerCommand.FORCEFUL_SHUTDOWN)));
     }
+  }
+
+  /** The attempts a recovering application got back from the RM state store. */
+  Set<ApplicationAttemptId> storedAttempts(ApplicationId appId) {
+    return Set.copyOf(rm().getRMApps().get(appId).getAppAttempts().keySet());
   }
 
   void raiseMaxAttempts(ApplicationId appId) {

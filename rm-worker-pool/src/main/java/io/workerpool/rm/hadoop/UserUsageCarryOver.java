@@ -42,7 +42,8 @@ final class UserUsageCarryOver {
     AbstractLeafQueue queue = added.getCSLeafQueue();
     for (RMContainer container : added.getLiveContainers()) {
       FiCaSchedulerNode node = scheduler.getNode(container.getNodeId());
-      if (!container.isAMContainer() && node != null) {
+      // AM containers too: the old AM's held place is one of the kept containers.
+      if (node != null) {
         queue.getUsersManager().updateUserResourceUsage(added.getUser(), container.getAllocatedResource(),
             scheduler.getClusterResource(), node.getPartition(), true);
       }

@@ -147,6 +147,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         if (added.getIsAppRecovering()) {
           // Recovery runs before this service starts: the journal is read at the first recovered application.
           updates().recover();
+          updates().appRecovered(added.getApplicationId(), adapter.storedAttempts(added.getApplicationId()));
           if (updates().needsExtraAttempt(added.getApplicationId())) {
             adapter.raiseMaxAttempts(added.getApplicationId());
           }
@@ -237,6 +238,16 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         adapter.stopOnNode(node.getNodeID(), report.getContainerId());
       }
     }
+    Set<ContainerId> onNode = new HashSet<>();
+    reports.forEach(r -> onNode.add(r.getContainerId()));
+    for (ApplicationAttemptId waiting : updates().newAttemptsNotYetRegistered()) {
+      Container master = adapter.neverLaunchedAm(waiting, node.getNodeID(), onNode);
+      if (master != null) {
+        updates().newAmNeverLaunched(waiting, master.getId());
+        adapter.raiseMaxAttempts(waiting.getApplicationId());
+        adapter.endNeverLaunchedAttempt(waiting, master);
+      }
+    }
     underWriteLock(() -> {
       super.recoverContainersOnNode(stock, node);
       for (PooledWorker worker : repool) {
@@ -249,6 +260,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         } else if (adapter.takeBack(worker)) {
           updates().repooled(worker);
         } else {
+          updates().notRepooled(worker.containerId(), "the restarted ResourceManager could not charge it to the"
+              + " application again (application or node gone, or the node full); its node stops it");
           adapter.stopOnNode(node.getNodeID(), worker.containerId());
         }
       }
@@ -298,10 +311,12 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   /** Converts pooled containers for the asks they answer; returns the asks reduced by what was served. */
   private List<ResourceRequest> serveFromPool(ApplicationAttemptId attemptId, List<ResourceRequest> ask) {
     FiCaSchedulerApp app = getApplicationAttempt(attemptId);
-    // The RM itself asks for the new attempt's AM container through allocate: never from the pool.
-    if (app == null || app.isStopped() || !app.getApplicationAttemptId().equals(attemptId)
-        || app.isWaitingForAMContainer()) {
+    if (app == null || app.isStopped() || !app.getApplicationAttemptId().equals(attemptId)) {
       return ask;
+    }
+    if (app.isWaitingForAMContainer()) {
+      // The RM itself asks for the new attempt's AM container through allocate: only AM1's place serves it.
+      return serveAmFromHeldPlace(app, ask);
     }
     Map<WorkerAsk, ResourceRequest> requestOf = new IdentityHashMap<>();
     List<WorkerAsk> asks = new ArrayList<>();
@@ -324,7 +339,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     for (PoolMatch match : updates().claim(attemptId, asks)) {
       long started = System.nanoTime();
       ResourceRequest request = requestOf.get(match.ask());
-      RMContainer c3 = conversion.convert(app, match.worker().containerId(), SchedulerRequestKey.create(request), by);
+      RMContainer c3 = conversion.convert(app, match.worker().containerId(), SchedulerRequestKey.create(request), by,
+          false);
       if (c3 == null) {
         updates().conversionFailed(match, "the container ended before it could be converted");
         continue;
@@ -344,6 +360,32 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         ledger.served(AskKey.of(request), request.getNumContainers(), count);
         rest.add(withCount(request, request.getNumContainers() - count));
       }
+    }
+    return rest;
+  }
+
+  private List<ResourceRequest> serveAmFromHeldPlace(FiCaSchedulerApp app, List<ResourceRequest> ask) {
+    ResourceRequest amAsk = ask.stream().filter(r -> ResourceRequest.isAnyLocation(r.getResourceName())
+        && r.getNumContainers() > 0).findFirst().orElse(null);
+    if (amAsk == null) {
+      return ask;
+    }
+    ApplicationAttemptId attemptId = app.getApplicationAttemptId();
+    PooledWorker place = updates().claimAmPlace(attemptId,
+        getNormalizedResource(amAsk.getCapability(), getMaximumResourceCapability()));
+    if (place == null) {
+      return ask;
+    }
+    RMContainer am = conversion.convert(app, place.containerId(), SchedulerRequestKey.create(amAsk),
+        "attempt " + attemptId, true);
+    if (am == null) {
+      return ask;
+    }
+    conversion.handOver(app, List.of(am));
+    updates().amPlaceTaken(place, am.getContainerId());
+    List<ResourceRequest> rest = new ArrayList<>(ask.size());
+    for (ResourceRequest request : ask) {
+      rest.add(request == amAsk ? withCount(request, request.getNumContainers() - 1) : request);
     }
     return rest;
   }
@@ -405,6 +447,15 @@ public class WorkerPoolScheduler extends CapacityScheduler {
 
   @Override
   public void completedContainer(RMContainer rmContainer, ContainerStatus reported, RMContainerEventType event) {
+    if (rmContainer != null && event == RMContainerEventType.FINISHED && updates().holdPlace(
+        rmContainer.getContainerId(), rmContainer.getNodeId(), rmContainer.getAllocatedResource(),
+        reported.getExitStatus(), reported.getDiagnostics())) {
+      // Its process is gone but its place stays charged to the application (nothing is mutated here).
+      if (rmContainer.isAMContainer()) {
+        adapter.endAttemptOfHeldAm(rmContainer, adapter.completedStatus(rmContainer, reported));
+      }
+      return;
+    }
     ContainerStatus status = adapter.completedStatus(rmContainer, reported);
     super.completedContainer(rmContainer, status, event);
     if (rmContainer == null) {

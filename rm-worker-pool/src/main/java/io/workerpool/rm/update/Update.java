@@ -63,9 +63,10 @@ public final class Update {
     return update;
   }
 
-  /** This RM resumed the update from its journal. */
+  /** This RM resumed the update from its journal: watchers see a RECOVERED event. */
   public synchronized void markRecovered() {
     header = header.toBuilder().setRecoveries(header.getRecoveries() + 1).setRecoveredAtMs(clock.getAsLong()).build();
+    onIfAllowed(UpdateLifecycle.Event.RECOVERED, "RECOVERED: resumed from the journal by this ResourceManager");
   }
 
   public String id() {
@@ -156,6 +157,18 @@ public final class Update {
         .setState(WorkerState.REPLACED)
         .setReplacedAtMs(now)
         .setReason(note));
+  }
+
+  /** The worker's process ended while pooled; its place stays charged to the application. */
+  public void workerHeld(ContainerId old, String reason) {
+    changeWorker(old, "holding the place of " + old + ": " + reason, w -> w
+        .setState(WorkerState.HELD)
+        .setReason(reason));
+  }
+
+  /** What became of the old AM's place. */
+  public synchronized void amPlace(String what) {
+    header = header.toBuilder().setAmPlace(what).build();
   }
 
   /** A ResourceManager that restarted found the old container running on its node and pooled it again. */

@@ -20,12 +20,15 @@ import java.util.Map;
  * CONVERTING --POOL_DRAINED--> SUCCEEDED
  * ACCEPTED --CANCEL--> CANCELLED          (only before AM1 is touched)
  * any non-final phase --FAIL--> FAILED
+ * POOLING, LAUNCHING_AM, CONVERTING --RECOVERED--> the same phase   (an RM resumed it from the journal)
+ * ACCEPTED, after an RM restart --FAIL--> FAILED                   (the old launch context is put back)
+ * LAUNCHING_AM --NEW_AM_NEVER_LAUNCHED--> POOLING  (the RM restarted before launching AM2: the next attempt replaces it)
  * </pre>
  */
 public final class UpdateLifecycle {
 
   public enum Event {
-    AM1_ENDING, NEW_ATTEMPT_ADDED, NEW_ATTEMPT_REGISTERED, POOL_DRAINED, CANCEL, FAIL
+    AM1_ENDING, NEW_ATTEMPT_ADDED, NEW_ATTEMPT_REGISTERED, POOL_DRAINED, CANCEL, FAIL, RECOVERED, NEW_AM_NEVER_LAUNCHED
   }
 
   private static final Map<UpdatePhase, Map<Event, UpdatePhase>> TRANSITIONS = new EnumMap<>(UpdatePhase.class);
@@ -35,9 +38,13 @@ public final class UpdateLifecycle {
     on(ACCEPTED, Event.CANCEL, CANCELLED);
     on(POOLING, Event.NEW_ATTEMPT_ADDED, LAUNCHING_AM);
     on(LAUNCHING_AM, Event.NEW_ATTEMPT_REGISTERED, CONVERTING);
+    on(LAUNCHING_AM, Event.NEW_AM_NEVER_LAUNCHED, POOLING);
     on(CONVERTING, Event.POOL_DRAINED, SUCCEEDED);
     for (UpdatePhase phase : new UpdatePhase[] {ACCEPTED, POOLING, LAUNCHING_AM, CONVERTING}) {
       on(phase, Event.FAIL, FAILED);
+    }
+    for (UpdatePhase phase : new UpdatePhase[] {POOLING, LAUNCHING_AM, CONVERTING}) {
+      on(phase, Event.RECOVERED, phase);
     }
   }
 

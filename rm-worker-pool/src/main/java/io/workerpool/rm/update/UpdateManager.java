@@ -23,7 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
@@ -68,6 +70,7 @@ public final class UpdateManager {
   private final Map<ContainerId, Swap> swapsByNew = new HashMap<>();
   private final Map<ContainerId, Replaced> recentlyReplaced = new LinkedHashMap<>();
   private boolean recovered;
+  private final CountDownLatch stopped = new CountDownLatch(1);
 
   /** Counts what happens, for metrics. */
   public interface UpdateListener {
@@ -91,7 +94,8 @@ public final class UpdateManager {
   /** An update that has not ended, with what the RM must know to carry it on. */
   private static final class Active {
     final Update update;
-    final ApplicationAttemptId oldAttempt;
+    /** The attempt being replaced: AM1's, or a new attempt whose AM an RM restart kept from launching. */
+    ApplicationAttemptId oldAttempt;
     ApplicationAttemptId newAttempt;
     ContainerLaunchContext previousLaunchContext;
     String oldAmContainer = "";
@@ -99,6 +103,8 @@ public final class UpdateManager {
     long claimDeadlineMs;
     Runnable cancelDeadline = () -> { };
     final List<PooledWorker> pool = new ArrayList<>();
+    /** AM1's container, ended but still charged: the place the new AM's container takes. */
+    PooledWorker heldAm;
     /** Journaled workers a restarted RM has not yet heard of from their nodes, by old container. */
     final Map<ContainerId, WorkerRecord> unreported = new HashMap<>();
 
@@ -179,6 +185,9 @@ public final class UpdateManager {
       journalNow(a);
       driver.endAttempt(currentAttempt, "AM stopped for in-place update " + a.update.id());
     } catch (UpdateRefusedException | IOException | RuntimeException e) {
+      if (stopped.getCount() == 0) {
+        throw new UpdateRefusedException(Reason.UNAVAILABLE, "the ResourceManager stopped; retry with the active one");
+      }
       // AM1 still runs: its next attempts must keep the launch context it was started with.
       if (specReplaced) {
         restoreLaunchContext(a);
@@ -204,14 +213,19 @@ public final class UpdateManager {
     }
   }
 
-  private void pauseForTests() {
-    if (settings.pauseBeforeAmEndMs() > 0) {
-      try {
-        Thread.sleep(settings.pauseBeforeAmEndMs());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+  private void pauseForTests() throws UpdateRefusedException {
+    try {
+      if (settings.pauseBeforeAmEndMs() > 0 && stopped.await(settings.pauseBeforeAmEndMs(), TimeUnit.MILLISECONDS)) {
+        throw new UpdateRefusedException(Reason.UNAVAILABLE, "the ResourceManager stopped");
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+  }
+
+  /** The RM stops (or dies, in tests): updates still being started have no further effect. */
+  public void stop() {
+    stopped.countDown();
   }
 
   /** The old AM's node has not reported it gone: the RM ends the attempt itself. */
@@ -306,12 +320,82 @@ public final class UpdateManager {
   /** Containers that are pooled for this application: the new AM must not see them as its own yet. */
   public synchronized Set<ContainerId> pooledContainers(ApplicationId appId) {
     Active a = active.get(appId);
-    return a == null ? Set.of() : a.pool.stream().map(PooledWorker::containerId).collect(Collectors.toSet());
+    if (a == null) {
+      return Set.of();
+    }
+    Set<ContainerId> pooled = a.pool.stream().map(PooledWorker::containerId).collect(Collectors.toSet());
+    if (a.heldAm != null) {
+      pooled.add(a.heldAm.containerId());
+    }
+    return pooled;
   }
 
   public synchronized boolean hasPool(ApplicationAttemptId attemptId) {
     Active a = active.get(attemptId.getApplicationId());
-    return a != null && attemptId.equals(a.newAttempt) && !a.pool.isEmpty();
+    return a != null && attemptId.equals(a.newAttempt) && (!a.pool.isEmpty() || a.heldAm != null);
+  }
+
+  /**
+   * A node reports that the process of a container ended. When it is AM1's (killed for the update) or a
+   * pooled worker's, its place is held: the caller leaves it charged to the application (the container
+   * stays in the scheduler, hidden from the AMs) until a claim converts it or the update lets go of it.
+   * Records and returns.
+   *
+   * @return whether the place is held (the caller must not complete the container in the scheduler)
+   */
+  public synchronized boolean holdPlace(ContainerId id, NodeId nodeId, Resource resource, int exitStatus,
+      String diagnostics) {
+    Active a = active.get(appOf(id));
+    if (a == null) {
+      return false;
+    }
+    String how = "exit " + exitStatus + (diagnostics.isBlank() ? "" : ": " + diagnostics.strip());
+    if (id.toString().equals(a.oldAmContainer) && a.newAttempt == null && a.heldAm == null
+        && a.update.phase() == UpdatePhase.POOLING) {
+      a.heldAm = new PooledWorker(id, nodeId, resource, clock.getAsLong());
+      a.update.amPlace("held on " + nodeId + " (" + resource + ") for the new AM's container");
+      journalLater(a);
+      return true;
+    }
+    if (a.pool.stream().anyMatch(w -> w.containerId().equals(id))) {
+      a.update.workerHeld(id, "its process ended while pooled (" + how + "); its place on " + nodeId
+          + " is held for the new attempt");
+      journalLater(a);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The RM asks for the new attempt's AM container: it takes AM1's held place when it asks for the same
+   * resource; otherwise the place is released and the ask is scheduled as usual. The caller holds the write
+   * lock and reports a taken place with {@link #amPlaceTaken}.
+   */
+  public synchronized PooledWorker claimAmPlace(ApplicationAttemptId attemptId, Resource asked) {
+    Active a = active.get(attemptId.getApplicationId());
+    if (a == null || !attemptId.equals(a.newAttempt) || a.heldAm == null) {
+      return null;
+    }
+    PooledWorker place = a.heldAm;
+    a.heldAm = null;
+    if (place.resource().equals(asked)) {
+      return place;
+    }
+    a.update.amPlace("released: the new AM asks for " + asked + " and AM1's place on " + place.nodeId() + " has "
+        + place.resource() + "; the new AM's container is scheduled as usual");
+    engine.execute(() -> driver.underWriteLock(() -> {
+      driver.release(place.containerId(), "Released by the Worker Pool: the new AM asks for another resource");
+      return null;
+    }));
+    journalLater(a);
+    return null;
+  }
+
+  public synchronized void amPlaceTaken(PooledWorker place, ContainerId amContainer) {
+    Active a = active.get(appOf(place.containerId()));
+    if (a != null) {
+      a.update.amPlace(amContainer + " took AM1's place on " + place.nodeId() + " (" + place.resource() + ")");
+    }
   }
 
   /**
@@ -562,6 +646,57 @@ public final class UpdateManager {
     return a;
   }
 
+  /**
+   * The new attempts whose AM container a restarted RM recovered but that no node runs: the RM went down
+   * between allocating AM2's container and launching it.
+   */
+  public synchronized List<ApplicationAttemptId> newAttemptsNotYetRegistered() {
+    return active.values().stream().filter(a -> a.newAttempt != null && a.update.phase() == UpdatePhase.LAUNCHING_AM)
+        .map(a -> a.newAttempt).toList();
+  }
+
+  /**
+   * The new attempt's AM was never launched (the RM restarted in between) and stock YARN would wait for it
+   * until the AM expiry: that attempt is replaced in turn, keeping the pool, by the next one.
+   */
+  public void newAmNeverLaunched(ApplicationAttemptId attemptId, ContainerId amContainer) {
+    Active a;
+    synchronized (this) {
+      a = active.get(attemptId.getApplicationId());
+      if (a == null || !attemptId.equals(a.newAttempt) || a.update.phase() != UpdatePhase.LAUNCHING_AM) {
+        return;
+      }
+      a.cancelDeadline.run();
+      a.oldAttempt = attemptId;
+      a.newAttempt = null;
+      a.oldAmContainer = amContainer.toString();
+      a.update.on(Event.NEW_AM_NEVER_LAUNCHED, "the ResourceManager restarted before it launched the AM of "
+          + attemptId + "; the next attempt replaces it");
+    }
+    journalLater(a);
+  }
+
+  /**
+   * A restarted RM recovers the application with the attempts its state store holds. When the journal names a
+   * new attempt the store does not have (the RM went down before it stored it), the application will create
+   * it again: the update goes back to waiting for it, and its held AM place went with the RM.
+   */
+  public void appRecovered(ApplicationId appId, Set<ApplicationAttemptId> storedAttempts) {
+    Active a;
+    synchronized (this) {
+      a = active.get(appId);
+      if (a == null || a.newAttempt == null || storedAttempts.contains(a.newAttempt)) {
+        return;
+      }
+      a.update.on(Event.NEW_AM_NEVER_LAUNCHED, "the ResourceManager restarted before it stored " + a.newAttempt
+          + "; the application creates the new attempt again");
+      a.newAttempt = null;
+      a.heldAm = null;
+      a.cancelDeadline.run();
+    }
+    journalLater(a);
+  }
+
   /** Whether the application needs its max attempts raised again for the update's new attempt. */
   public synchronized boolean needsExtraAttempt(ApplicationId appId) {
     Active a = active.get(appId);
@@ -673,6 +808,20 @@ public final class UpdateManager {
     listener.pooled(1);
   }
 
+  /** A container {@link #nodeRecovered} decided to pool again could not be charged again; its node stops it. */
+  public void notRepooled(ContainerId id, String reason) {
+    Active a;
+    synchronized (this) {
+      a = active.get(appOf(id));
+      if (a == null) {
+        return;
+      }
+      a.update.workerEnded(id, WorkerState.LOST, reason);
+      finishIfDone(a);
+    }
+    journalLater(a);
+  }
+
   // ---- internals ----------------------------------------------------------------------------
 
   /** Engine step: the pool's leftovers are released; the update ends. */
@@ -703,6 +852,11 @@ public final class UpdateManager {
         List<PooledWorker> taken = new ArrayList<>(a.pool);
         a.pool.clear();
         taken.forEach(w -> a.update.workerEnded(w.containerId(), WorkerState.RELEASED, reason));
+        if (a.heldAm != null) {
+          taken.add(a.heldAm);
+          a.update.amPlace("released: " + reason);
+          a.heldAm = null;
+        }
         conclude.run();
         return taken;
       }
@@ -721,6 +875,7 @@ public final class UpdateManager {
 
   private void finishIfDone(Active a) {
     if (a == null || a.update.phase() != UpdatePhase.CONVERTING || !a.pool.isEmpty() || !a.unreported.isEmpty()
+        || a.heldAm != null
         || active.get(a.appId()) != a) {
       return;
     }

@@ -1,0 +1,209 @@
+package io.workerpool.it.rm;
+
+import static io.workerpool.it.Workers.attempt;
+import static io.workerpool.it.Workers.awaitRunning;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.workerpool.client.WorkerPoolClient;
+import io.workerpool.it.Accounting;
+import io.workerpool.it.app.TestApplication;
+import io.workerpool.it.app.TestApplication.SubmitOptions;
+import io.workerpool.it.app.WorkerReport;
+import io.workerpool.it.cluster.TestCluster;
+import io.workerpool.it.cluster.WorkerPoolSettings;
+import io.workerpool.proto.UpdatePhase;
+import io.workerpool.proto.UpdateStatus;
+import io.workerpool.proto.WorkerRecord;
+import io.workerpool.proto.WorkerState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.NodeId;
+import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The normal cluster is full: a hungry application in the same queue waits for every free resource while
+ * an application is updated in place. Nothing the updated application held (AM1's place, its workers'
+ * places, even the place of a worker that dies while pooled) goes to the hungry one; AM2 runs where AM1
+ * ran. Judged from the scheduler's own node lists, sampled during the update, and the workers' reports.
+ */
+class FullClusterUpdateTest {
+  private static final int WORKERS = 4;
+  private static final int WORKER_MB = 256;
+  private static TestCluster cluster;
+  private static TestApplication app;
+
+  private ApplicationId updated;
+  private ApplicationId hungry;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    TestCluster.Builder builder = TestCluster.builder("full-cluster").nodeManagers(2).nodeMemoryMb(2048)
+        .set("yarn.scheduler.minimum-allocation-mb", "128")
+        .set("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5");
+    cluster = WorkerPoolSettings.apply(builder, 30_000, true).start();
+    app = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(), 1L << 20);
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @AfterEach
+  void stopApplications() throws Exception {
+    for (ApplicationId id : new ApplicationId[] {updated, hungry}) {
+      if (id != null) {
+        cluster.client().killApplication(id);
+      }
+    }
+  }
+
+  @Test
+  void theUpdatedApplicationKeepsEveryPlaceAndTheNewAmRunsWhereTheOldOneRan() throws Exception {
+    List<WorkerReport> before = startBoth("full");
+    NodeId am1Node = amNode(updated);
+    AtomicInteger hungryMost = sampleHungryDuring(() -> {
+      UpdateStatus done = update();
+      assertEquals(UpdatePhase.SUCCEEDED, done.getPhase(), done.toString());
+      assertTrue(done.getWorkersList().stream().allMatch(w -> w.getState() == WorkerState.REPLACED), done.toString());
+      assertTrue(done.getAmPlace().contains("took AM1's place on " + am1Node), done.getAmPlace());
+    });
+
+    assertEquals(am1Node, amNode(updated), "AM2 runs on AM1's node");
+    assertEveryWorkerBackOnItsNode(before);
+    assertTrue(hungryMost.get() <= hungryRunning(), "the hungry application got no place during the update");
+  }
+
+  @Test
+  void aWorkerThatDiesWhilePooledKeepsItsPlaceAndComesBackOnItsNode() throws Exception {
+    List<WorkerReport> before = startBoth("dies");
+    WorkerReport victim = before.get(0);
+    AtomicInteger hungryMost = sampleHungryDuring(() -> {
+      UpdateStatus done = update(phase -> {
+        if (phase == UpdatePhase.LAUNCHING_AM) {
+          kill9(victim.pid());
+        }
+      });
+      assertEquals(UpdatePhase.SUCCEEDED, done.getPhase(), done.toString());
+      WorkerRecord record = done.getWorkersList().stream()
+          .filter(w -> w.getOldContainerId().equals(victim.containerId())).findFirst().orElseThrow();
+      assertEquals(WorkerState.REPLACED, record.getState(), "the held place was claimed: " + record);
+      assertEquals(victim.nodeId(), record.getNodeId());
+    });
+
+    List<WorkerReport> after = assertEveryWorkerBackOnItsNode(before);
+    assertTrue(after.stream().allMatch(w -> w.bytesMissed() < 1024), "no unchanged file was downloaded again: "
+        + after.stream().map(WorkerReport::localizationCounters).toList());
+    assertTrue(hungryMost.get() <= hungryRunning(), "the hungry application never got the dead worker's place");
+  }
+
+  private List<WorkerReport> startBoth(String name) throws Exception {
+    updated = app.submit(cluster.client(), "1", WORKERS, WORKER_MB, SubmitOptions.defaults(name)
+        .keepContainers(false).maxAttempts(1));
+    List<WorkerReport> before = awaitRunning(cluster.report(), attempt(updated, 1), WORKERS);
+    hungry = app.submit(cluster.client(), "h", 60, WORKER_MB, SubmitOptions.defaults("hungry-" + name));
+    // Full: the hungry application runs workers and still asks for more than is free.
+    await().atMost(Duration.ofSeconds(60)).until(() -> freeMb() < WORKER_MB && hungryRunning() > 1);
+    return before;
+  }
+
+  private UpdateStatus update() throws Exception {
+    return update(phase -> { });
+  }
+
+  private UpdateStatus update(java.util.function.Consumer<UpdatePhase> onPhase) throws Exception {
+    try (WorkerPoolClient client = new WorkerPoolClient()) {
+      client.init(cluster.config());
+      client.start();
+      String id = client.updateApplication(updated, app.amLaunchContext("2", WORKERS, WORKER_MB)).status()
+          .getUpdateId();
+      AtomicReference<UpdatePhase> seen = new AtomicReference<>();
+      return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
+        UpdateStatus status = client.getUpdate(id);
+        if (seen.getAndSet(status.getPhase()) != status.getPhase()) {
+          onPhase.accept(status.getPhase());
+        }
+        return status;
+      }, s -> s.getPhase() == UpdatePhase.SUCCEEDED || s.getPhase() == UpdatePhase.FAILED);
+    }
+  }
+
+  private List<WorkerReport> assertEveryWorkerBackOnItsNode(List<WorkerReport> before) throws Exception {
+    List<WorkerReport> after = awaitRunning(cluster.report(), attempt(updated, 2), WORKERS);
+    assertEquals(nodeCounts(before), nodeCounts(after), "every new worker runs on an old worker's node");
+    assertTrue(after.stream().allMatch(w -> w.version().equals("2")));
+    RMApp rmApp = cluster.yarn().getResourceManager().getRMContext().getRMApps().get(updated);
+    assertEquals(1, rmApp.getAppAttempts().size() - 1, "one new attempt");
+    assertEquals(0, rmApp.getCurrentAppAttempt().getRMAppAttemptMetrics().getTotalAllocatedContainers(),
+        "nothing of the new attempt, not even its AM, was scheduled the ordinary way");
+    Accounting.assertUsageEqualsRunningContainers(scheduler(), updated);
+    return after;
+  }
+
+  /** Runs {@code during} while sampling how many containers the hungry application runs; returns the most seen. */
+  private AtomicInteger sampleHungryDuring(ThrowingRunnable during) throws Exception {
+    AtomicInteger most = new AtomicInteger(hungryRunning());
+    Thread sampler = new Thread(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        most.accumulateAndGet(hungryRunning(), Math::max);
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    });
+    sampler.start();
+    try {
+      during.run();
+    } finally {
+      sampler.interrupt();
+      sampler.join();
+    }
+    return most;
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  private int hungryRunning() {
+    return (int) scheduler().getAllNodes().stream().flatMap(n -> n.getCopiedListOfRunningContainers().stream())
+        .filter(c -> c.getApplicationAttemptId().getApplicationId().equals(hungry)).count();
+  }
+
+  private long freeMb() {
+    return scheduler().getAllNodes().stream().mapToLong(n -> n.getUnallocatedResource().getMemorySize()).sum();
+  }
+
+  private NodeId amNode(ApplicationId appId) {
+    return cluster.yarn().getResourceManager().getRMContext().getRMApps().get(appId).getCurrentAppAttempt()
+        .getMasterContainer().getNodeId();
+  }
+
+  private static CapacityScheduler scheduler() {
+    return (CapacityScheduler) cluster.yarn().getResourceManager().getResourceScheduler();
+  }
+
+  private static Map<String, Long> nodeCounts(List<WorkerReport> workers) {
+    return workers.stream().collect(Collectors.groupingBy(WorkerReport::nodeId, Collectors.counting()));
+  }
+
+  private static void kill9(long pid) {
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+  }
+}

@@ -1,0 +1,299 @@
+package io.workerpool.rm.update;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.workerpool.proto.UpdateJournalEntry;
+import io.workerpool.proto.UpdatePhase;
+import io.workerpool.proto.WorkerRecord;
+import io.workerpool.proto.WorkerState;
+import io.workerpool.protocol.ReplacementContract;
+import io.workerpool.rm.pool.PoolMatch;
+import io.workerpool.rm.pool.PooledWorker;
+import io.workerpool.rm.pool.WorkerAsk;
+import io.workerpool.rm.update.RecoveryRule.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.NodeId;
+import org.apache.hadoop.yarn.api.records.Priority;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine driven through the interleavings that matter, step by step: scheduler callbacks, allocate
+ * calls and engine steps happen in the order each test chooses (a manual engine, a fake RM that
+ * enforces the lock rule), and an RM restart is a second manager reading the first one's journal.
+ */
+class UpdateInterleavingsTest {
+  private static final ApplicationId APP = ApplicationId.newInstance(1_700_000_000_000L, 7);
+  private static final ApplicationAttemptId ATTEMPT_1 = ApplicationAttemptId.newInstance(APP, 1);
+  private static final ApplicationAttemptId ATTEMPT_2 = ApplicationAttemptId.newInstance(APP, 2);
+  private static final Resource WORKER = Resource.newInstance(1024, 1);
+  private static final long CLAIM_TIMEOUT_MS = 1_000;
+
+  private final FakeDriver driver = new FakeDriver(ATTEMPT_1);
+  private final AtomicLong clock = new AtomicLong(1_000_000);
+  private final ManualEngine engine = new ManualEngine(clock);
+  private final InMemoryJournal journal = new InMemoryJournal();
+  private final ScheduledExecutorService watchers = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopWatchers() {
+    watchers.shutdownNow();
+  }
+
+  private UpdateManager manager() {
+    return new UpdateManager(driver, new UpdateManagerTest.NoMetrics(), clock::get,
+        new UpdateSettings(CLAIM_TIMEOUT_MS, 30_000, 10, 10_000), journal, engine, watchers);
+  }
+
+  private static PooledWorker worker(int id, String host) {
+    return new PooledWorker(ContainerId.newContainerId(ATTEMPT_1, id), NodeId.newInstance(host, 1), WORKER, id);
+  }
+
+  private static ContainerId newContainer(int id) {
+    return ContainerId.newContainerId(ATTEMPT_2, id);
+  }
+
+  private static List<WorkerAsk> ask(int count) {
+    return List.of(new WorkerAsk(Priority.newInstance(1), 0, WORKER, count, Set.of()));
+  }
+
+  private UpdateManager updating(List<PooledWorker> pool) throws Exception {
+    UpdateManager updates = manager();
+    updates.start(new Caller("alice", "10.0.0.1"), APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    updates.newAttemptAdded(ATTEMPT_2, pool);
+    engine.runDue();
+    return updates;
+  }
+
+  /** AM2's allocate (under the write lock) claims and converts: the engine's steps come before or after it. */
+  private List<PoolMatch> allocate(UpdateManager updates, int asked, int firstNewId) {
+    return driver.underWriteLock(() -> {
+      List<PoolMatch> matches = updates.claim(ATTEMPT_2, ask(asked));
+      for (int i = 0; i < matches.size(); i++) {
+        updates.converted(matches.get(i), newContainer(firstNewId + i), 1_000);
+      }
+      return matches;
+    });
+  }
+
+  private WorkerRecord record(UpdateManager updates, ContainerId old) throws Exception {
+    return updates.latest(APP).snapshot().getWorkersList().stream()
+        .filter(w -> w.getOldContainerId().equals(old.toString())).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aClaimAndTheDeadlineThatIsDueMeanwhileNeitherLoseNorDoubleReleaseAWorker() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a"), worker(3, "b")));
+    clock.addAndGet(CLAIM_TIMEOUT_MS);
+
+    List<PoolMatch> claimed = allocate(updates, 1, 10);
+    engine.runDue();
+
+    assertEquals(1, claimed.size());
+    ContainerId kept = claimed.get(0).worker().containerId();
+    assertEquals(List.of(worker(2, "a").containerId().equals(kept) ? worker(3, "b").containerId()
+        : worker(2, "a").containerId()), driver.released, "only the unclaimed worker is released");
+    assertEquals(UpdatePhase.CONVERTING, updates.latest(APP).phase(), "the converted worker's swap is pending");
+
+    updates.containerCompleted(kept, ReplacementContract.REPLACED_EXIT_STATUS, "");
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+    assertEquals(WorkerState.REPLACED, record(updates, kept).getState());
+  }
+
+  @Test
+  void aDeadlineThatRanBeforeTheClaimLeavesNothingToConvert() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a")));
+    updates.claim(ATTEMPT_2, List.of());
+    engine.advance(CLAIM_TIMEOUT_MS);
+
+    assertEquals(List.of(), allocate(updates, 1, 10));
+    assertEquals(List.of(worker(2, "a").containerId()), driver.released);
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
+  void aSwapThatFailsWhileTheLastOtherSwapEndsKeepsTheUpdateOpenUntilTheOldContainerIsBack() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a"), worker(3, "b")));
+    List<PoolMatch> claimed = allocate(updates, 2, 10);
+    ContainerId failing = claimed.get(0).worker().containerId();
+    ContainerId other = claimed.get(1).worker().containerId();
+
+    driver.inReadLockedCallback(() -> {
+      updates.containerCompleted(newContainer(10), -1000, "localization failed");
+      updates.containerCompleted(other, ReplacementContract.REPLACED_EXIT_STATUS, "");
+    });
+    assertEquals(UpdatePhase.CONVERTING, updates.latest(APP).phase(), "the failed swap is still being handled");
+
+    engine.runDue();
+    assertEquals(List.of(failing), driver.takenBack, "taken back on the engine, under the write lock");
+    assertEquals(WorkerState.POOLED, record(updates, failing).getState());
+
+    engine.advance(CLAIM_TIMEOUT_MS);
+    assertEquals(List.of(failing), driver.released, "released at the deadline, not leaked");
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
+  void aSwapThatFailsAfterTheUpdateEndedStopsTheOldContainer() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a")));
+    allocate(updates, 1, 10);
+    updates.attemptEnded(ATTEMPT_2, "FAILED");
+    engine.runDue();
+    assertEquals(UpdatePhase.FAILED, updates.latest(APP).phase());
+
+    updates.containerCompleted(newContainer(10), -100, "released by the AM");
+    engine.runDue();
+
+    assertEquals(List.of(), driver.takenBack);
+    assertEquals(List.of(worker(2, "a").containerId()), driver.stopped, "nothing runs unaccounted");
+    assertEquals(WorkerState.SWAP_FAILED, record(updates, worker(2, "a").containerId()).getState());
+  }
+
+  @Test
+  void aNodeLostWhileItsWorkerIsConvertedEndsTheWorkerAndTheUpdate() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a")));
+    driver.underWriteLock(() -> {
+      PoolMatch match = updates.claim(ATTEMPT_2, ask(1)).get(0);
+      // The node was lost: the scheduler completed the container before the conversion could run.
+      updates.containerCompleted(match.worker().containerId(), -100, "node lost");
+      updates.conversionFailed(match, "the container ended before it could be converted");
+      return null;
+    });
+    engine.runDue();
+
+    assertEquals(WorkerState.LOST, record(updates, worker(2, "a").containerId()).getState());
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+    assertTrue(driver.released.isEmpty() && driver.stopped.isEmpty());
+  }
+
+  @Test
+  void theAmReleasingTheNewContainerAfterTheNodeReplacedTheOldOneIsAnEarlyExitNotAFailedSwap() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a")));
+    allocate(updates, 1, 10);
+
+    updates.containerCompleted(worker(2, "a").containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
+    updates.containerCompleted(newContainer(10), -100, "released by the AM");
+    engine.runDue();
+
+    assertEquals(WorkerState.EXITED_EARLY, record(updates, worker(2, "a").containerId()).getState());
+    assertTrue(driver.takenBack.isEmpty() && driver.stopped.isEmpty());
+  }
+
+  @Test
+  void theAmReleasingTheNewContainerBeforeTheNodeReportsTheOldOneGivesTheOldOneBack() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a")));
+    allocate(updates, 1, 10);
+
+    updates.containerCompleted(newContainer(10), -100, "released by the AM");
+    engine.runDue();
+    assertEquals(List.of(worker(2, "a").containerId()), driver.takenBack);
+    // The node had already stopped it for the swap: its end now arrives for a pooled container.
+    updates.containerCompleted(worker(2, "a").containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
+    engine.runDue();
+
+    assertEquals(WorkerState.LOST, record(updates, worker(2, "a").containerId()).getState());
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
+  void anRmRestartedInConvertingResumesFromTheJournalAndSortsTheWorkersByWhatTheirNodesReport() throws Exception {
+    UpdateManager before = updating(List.of(worker(2, "a"), worker(3, "a"), worker(4, "b"), worker(5, "b")));
+    allocate(before, 3, 10);
+    before.conversionsDone(ATTEMPT_2);
+    engine.runDue();
+    String updateId = before.latest(APP).id();
+    Map<ContainerId, ContainerId> newOf = before.latest(APP).snapshot().getWorkersList().stream()
+        .filter(w -> !w.getNewContainerId().isEmpty())
+        .collect(java.util.stream.Collectors.toMap(w -> ContainerId.fromString(w.getOldContainerId()),
+            w -> ContainerId.fromString(w.getNewContainerId())));
+    assertEquals(3, newOf.size());
+
+    UpdateManager after = manager();
+    after.recover();
+    assertEquals(UpdatePhase.CONVERTING, after.get(updateId).phase());
+    assertEquals(1, after.get(updateId).snapshot().getRecoveries());
+
+    // Node a: worker 2's swap is on the node; worker 3 (converted, never reached the node) still runs.
+    ContainerId w2 = worker(2, "a").containerId();
+    ContainerId w3 = worker(3, "a").containerId();
+    Map<ContainerId, Outcome> a = after.nodeRecovered(NodeId.newInstance("a", 1), List.of(
+        new ReportedContainer(w2, true, WORKER), new ReportedContainer(newOf.get(w2), true, WORKER),
+        new ReportedContainer(w3, true, WORKER)));
+    assertEquals(Map.of(w2, Outcome.LEAVE_TO_NODE, w3, Outcome.REPOOL), a);
+    after.repooled(worker(3, "a"));
+    // Node b: worker 4 was replaced while the RM was down; worker 5 (pooled) ended.
+    ContainerId w4 = worker(4, "b").containerId();
+    ContainerId c4 = newOf.get(w4);
+    after.nodeRecovered(NodeId.newInstance("b", 1), List.of(new ReportedContainer(c4, true, WORKER)));
+    engine.runDue();
+
+    assertEquals(WorkerState.REPLACED, record(after, w4).getState());
+    assertEquals(WorkerState.LOST, record(after, worker(5, "b").containerId()).getState());
+    assertEquals(WorkerState.POOLED, record(after, w3).getState());
+    assertEquals(Set.of(w3), after.pooledContainers(APP), "pooled again, hidden from AM2 until claimed");
+
+    after.containerCompleted(w2, ReplacementContract.REPLACED_EXIT_STATUS, "");
+    List<PoolMatch> again = driver.underWriteLock(() -> after.claim(ATTEMPT_2, ask(1)));
+    assertEquals(w3, again.get(0).worker().containerId());
+    driver.underWriteLock(() -> {
+      after.converted(again.get(0), newContainer(20), 1_000);
+      return null;
+    });
+    after.containerCompleted(w3, ReplacementContract.REPLACED_EXIT_STATUS, "");
+    assertEquals(UpdatePhase.SUCCEEDED, after.get(updateId).phase());
+  }
+
+  @Test
+  void anRmRestartedBeforeTheOldAmWasEndedPutsTheOldLaunchContextBackAndFails() throws Exception {
+    List<UpdateJournalEntry> written = new ArrayList<>();
+    UpdateJournal recording = new UpdateJournal() {
+      @Override
+      public void write(UpdateJournalEntry entry) {
+        written.add(entry);
+      }
+
+      @Override
+      public void delete(String updateId) {
+      }
+
+      @Override
+      public List<UpdateJournalEntry> readAll() {
+        return List.of();
+      }
+
+      @Override
+      public String describe() {
+        return "recording";
+      }
+    };
+    UpdateManager before = new UpdateManager(driver, new UpdateManagerTest.NoMetrics(), clock::get,
+        new UpdateSettings(CLAIM_TIMEOUT_MS, 30_000, 10, 10_000), recording, engine, watchers);
+    before.start(new Caller("alice", "10.0.0.1"), APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "req");
+    assertEquals("v2", driver.currentCommand());
+    // The RM dies after it stored v2 and before it ended AM1: its journal holds the first entry only.
+    journal.write(written.get(0));
+    assertEquals(UpdatePhase.ACCEPTED, written.get(0).getStatus().getPhase());
+
+    UpdateManager after = manager();
+    after.recover();
+    engine.runDue();
+
+    assertEquals(UpdatePhase.FAILED, after.latest(APP).phase());
+    assertEquals("v1", driver.currentCommand(), "the state store holds the old launch context again");
+    assertTrue(after.latest(APP).snapshot().getDiagnostics().contains("previous AM launch context is back"));
+  }
+}
