@@ -22,6 +22,7 @@ import io.workerpool.protocol.WorkerPoolAddresses;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.UUID;
@@ -82,7 +83,8 @@ public class WorkerPoolClient extends YarnClientImpl {
   }
 
   /** The client's TLS context, or null for a plaintext channel (refused with Kerberos unless opted out). */
-  private static SslContext tlsContext(Configuration conf) throws IOException, YarnException {
+  private static SslContext tlsContext(Configuration conf)
+      throws IOException, GeneralSecurityException, YarnException {
     if (TlsStores.enabled(conf)) {
       return GrpcSslContexts.forClient().trustManager(TlsStores.clientTrust(conf)).build();
     }
