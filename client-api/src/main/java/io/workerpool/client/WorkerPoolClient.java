@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.MetadataUtils;
 import io.workerpool.proto.CancelUpdateRequest;
+import io.workerpool.proto.GetLaunchContextRequest;
 import io.workerpool.proto.GetUpdateRequest;
 import io.workerpool.proto.UpdateApplicationRequest;
 import io.workerpool.proto.UpdateEvent;
@@ -21,8 +22,8 @@ import io.workerpool.protocol.TlsStores;
 import io.workerpool.protocol.WorkerPoolAddresses;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.UUID;
@@ -45,6 +46,7 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.apache.hadoop.yarn.security.client.RMDelegationTokenIdentifier;
 import org.apache.hadoop.yarn.util.ConverterUtils;
+import org.apache.hadoop.yarn.util.RMHAUtils;
 
 /**
  * A {@link org.apache.hadoop.yarn.client.api.YarnClient} that can also update a running
@@ -83,8 +85,8 @@ public class WorkerPoolClient extends YarnClientImpl {
   }
 
   /** The client's TLS context, or null for a plaintext channel (refused with Kerberos unless opted out). */
-  private static SslContext tlsContext(Configuration conf)
-      throws IOException, GeneralSecurityException, YarnException {
+  private static SslContext tlsContext(Configuration conf) throws IOException, GeneralSecurityException,
+      YarnException {
     if (TlsStores.enabled(conf)) {
       return GrpcSslContexts.forClient().trustManager(TlsStores.clientTrust(conf)).build();
     }
@@ -140,6 +142,12 @@ public class WorkerPoolClient extends YarnClientImpl {
 
   public UpdateStatus latestUpdate(ApplicationId appId) throws YarnException {
     return rms.call(stub -> stub.getUpdate(GetUpdateRequest.newBuilder().setApplicationId(appId.toString()).build()));
+  }
+
+  /** The application's current AM launch context, without its tokens (the RM keeps them over an update). */
+  public ContainerLaunchContext getAmLaunchContext(ApplicationId appId) throws YarnException {
+    return LaunchContextCodec.decode(rms.call(stub -> stub.getLaunchContext(
+        GetLaunchContextRequest.newBuilder().setApplicationId(appId.toString()).build())).getAmLaunchContext());
   }
 
   public UpdateStatus cancelUpdate(String updateId) throws YarnException {

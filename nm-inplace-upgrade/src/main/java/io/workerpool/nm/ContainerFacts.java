@@ -3,6 +3,7 @@ package io.workerpool.nm;
 import io.workerpool.nm.ReplacementDecision.MarkedContainer;
 import io.workerpool.nm.ReplacementDecision.NewContainer;
 import io.workerpool.protocol.ReplacementContract;
+import io.workerpool.protocol.ReplacementContract.Batch;
 import java.util.Optional;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.server.api.ContainerType;
@@ -18,6 +19,11 @@ final class ContainerFacts {
   static Optional<String> mark(Container c3) {
     // "Allcation" is Hadoop's spelling.
     return ReplacementContract.replacedContainer(c3.getContainerTokenIdentifier().getAllcationTags());
+  }
+
+  /** The batch that C3's RM-signed token puts it in, if any. */
+  static Optional<Batch> batch(Container c3) {
+    return ReplacementContract.batchOf(c3.getContainerTokenIdentifier().getAllcationTags());
   }
 
   /** The container of this NodeManager that the mark names, if the mark is a container id at all. */

@@ -1,10 +1,13 @@
 package io.workerpool.nm;
 
+import io.workerpool.nm.HeldLaunch.Phase;
 import io.workerpool.nm.ReplacementDecision.Action;
 import io.workerpool.protocol.ReplacementContract;
+import io.workerpool.protocol.ReplacementContract.Batch;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,12 +37,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts a new container C3 in the place of the container C1 that its RM-signed token says it
- * replaces (allocation tag {@code worker-pool.replaces=<C1>}). C3 localizes while C1 runs; at C3's
- * LAUNCH_CONTAINER the launch is held, C1 is stopped (SIGTERM, grace, SIGKILL) with
- * {@link ReplacementContract#REPLACED_EXIT_STATUS} and a diagnostic naming C3, and C3 is launched
- * once C1's processes are gone. Every wait is bounded and runs on this launcher's own timer, never
- * on the NodeManager's dispatcher thread. Switched on with
- * {@code yarn.nodemanager.containers-launcher.class}; settings in {@link NmWorkerPoolConfig}.
+ * replaces (allocation tag {@code worker-pool.replaces=<C1>}), with the least time between C1's
+ * end and C3's command: at C3's LAUNCH_CONTAINER (its files are localized) C3's whole stock launch
+ * runs while C1 still runs, up to C3's own process, which waits at a {@link LaunchGate} in front of
+ * its command. Once C3 and the other new containers of its batch on this node (tag
+ * {@code worker-pool.batch=<size>/<key>}) are prepared, or the first prepared one has waited
+ * {@code batch-wait-ms}, their old containers are stopped together (SIGTERM, grace, SIGKILL) with
+ * {@link ReplacementContract#REPLACED_EXIT_STATUS} and a diagnostic naming C3, and each gate opens
+ * as soon as its C1's processes are gone. C3 is RUNNING in the NodeManager only from then on
+ * ({@link GatedLaunchDispatcher}). A C3 that ends or is stopped before that leaves C1 running.
+ * Every wait is bounded and runs on this launcher's own timer, never on the NodeManager's
+ * dispatcher thread. Switched on with {@code yarn.nodemanager.containers-launcher.class}; settings
+ * in {@link NmWorkerPoolConfig}.
  */
 public class InPlaceContainersLauncher extends ContainersLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(InPlaceContainersLauncher.class);
@@ -50,12 +59,15 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private final Object lock = new Object();
   /** C3 id to its held launch; guarded by lock. */
   private final Map<ContainerId, HeldLaunch> held = new HashMap<>();
+  /** Batch key to its batch; guarded by lock. */
+  private final Map<String, SwapBatch> batches = new HashMap<>();
   /** Containers C1 being stopped for a replacement, until their CLEANUP_CONTAINER; guarded by lock. */
   private final Set<ContainerId> replacing = new HashSet<>();
 
   private Context context;
   private ContainerExecutor exec;
   private ReplacedExitStatusDispatcher dispatcher;
+  private GatedLaunchDispatcher gates;
   private ProcessGoneProbe probe;
   private NmWorkerPoolConfig settings;
   private Configuration graceConf;
@@ -77,8 +89,9 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     context = nmContext;
     exec = containerExec;
     dispatcher = new ReplacedExitStatusDispatcher(nmDispatcher);
+    gates = new GatedLaunchDispatcher(dispatcher, nmContext);
     probe = new ProcessGoneProbe(containerExec);
-    super.init(nmContext, dispatcher, containerExec, nmDirsHandler, nmContainerManager);
+    super.init(nmContext, gates, containerExec, nmDirsHandler, nmContainerManager);
   }
 
   @Override
@@ -131,13 +144,16 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       super.handle(event);
       return;
     }
+    ContainerId c3Id = event.getContainer().getContainerId();
+    Batch batch = ContainerFacts.batch(event.getContainer()).orElse(new Batch(c3Id.toString(), 1));
     synchronized (lock) {
-      HeldLaunch launch = new HeldLaunch(event, mark.get(), Time.monotonicNow() + settings.recoveryWaitMs());
-      held.put(launch.c3Id(), launch);
+      HeldLaunch launch = new HeldLaunch(event, mark.get(), batch, Time.monotonicNow() + settings.recoveryWaitMs());
+      held.put(c3Id, launch);
+      batchOf(launch);
       try {
         ReplacementDecision decision = decide(launch);
         if (decision.action() == Action.WAIT) {
-          LOG.info("Holding the launch of {} for up to {} ms: {}", launch.c3Id(), settings.recoveryWaitMs(),
+          LOG.info("Holding the launch of {} for up to {} ms: {}", c3Id, settings.recoveryWaitMs(),
               decision.reason());
         }
       } catch (RuntimeException e) {
@@ -150,41 +166,189 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private void onCleanup(ContainersLauncherEvent event) {
     ContainerId id = event.getContainer().getContainerId();
     synchronized (lock) {
-      HeldLaunch cancelled = held.remove(id);
-      if (cancelled != null) {
-        LOG.info("{} was stopped before its launch: in-place replacement of {} cancelled{}", id,
-            cancelled.markedId(), cancelled.isStopping() ? " (that container is already being stopped)" : "");
+      HeldLaunch cancelled = held.get(id);
+      if (cancelled != null && gates.endedAtGate(id)) {
+        // Its process ended by itself; the container's failure brings this cleanup.
+        preparedLaunchFailed(cancelled);
+      } else if (cancelled != null) {
+        held.remove(id);
+        gates.forget(id);
+        boolean c1Stopping = cancelled.phase().compareTo(Phase.STOPPING) >= 0;
+        LOG.info("{} was stopped before its command ran: in-place replacement of {} cancelled{}", id,
+            cancelled.markedId(), c1Stopping ? " (that container is already being stopped)"
+                : "; " + cancelled.markedId() + " keeps running");
+        settleUnprepared(cancelled);
       }
       if (replacing.remove(id) && stopGracefully(event)) {
         return;
       }
     }
+    // Stops a prepared C3 waiting at its gate the stock way (its process is killed).
     super.handle(event);
   }
 
-  /** Under lock: decides on a held launch and acts on the decision. */
+  /** Under lock: decides on a launch waiting for C1 to come up, and acts on the decision. */
   private ReplacementDecision decide(HeldLaunch launch) {
     Optional<Container> c1 = ContainerFacts.find(context, launch.markedId());
     ReplacementDecision decision = ReplacementDecision.decide(ContainerFacts.asNew(launch.c3()),
         launch.markedId(), c1.map(ContainerFacts::asMarked), launch.waitOver(Time.monotonicNow()));
     switch (decision.action()) {
-      case REPLACE -> stopReplaced(launch, c1.get());
+      case REPLACE -> prepare(launch, c1.get());
       case WAIT -> schedulePoll(launch);
       case LAUNCH_NORMALLY -> {
         LOG.warn("{} is marked as replacing {} but is launched normally and stops nothing: {}", launch.c3Id(),
             launch.markedId(), decision.reason());
         metrics.swapsFailed.incr();
-        release(launch);
+        launchUngated(launch);
       }
     }
     return decision;
   }
 
-  private void stopReplaced(HeldLaunch launch, Container c1) {
-    ContainerId c1Id = c1.getContainerId();
+  /** Under lock: runs C3's stock launch up to the gate in front of its command while C1 runs on. */
+  private void prepare(HeldLaunch launch, Container c1) {
+    if (!LaunchGate.install(launch.c3().getLaunchContext(), settings.gateLimitSeconds())) {
+      LOG.warn("{} has no command to hold: launched normally, {} keeps running", launch.c3Id(), launch.markedId());
+      metrics.swapsFailed.incr();
+      launchUngated(launch);
+      return;
+    }
+    launch.preparing(c1, Time.monotonicNow());
+    gates.gate(launch.c3Id());
+    if (isInState(STATE.STARTED)) {
+      super.handle(launch.launch());
+    }
+    schedulePoll(launch);
+  }
+
+  private void poll(HeldLaunch launch) {
+    try {
+      // The liveness check may fork a process: run it outside the lock that the dispatcher thread takes.
+      boolean gone = launch.phase() == Phase.STOPPING && probe.isGone(launch.c1(), launch.c1Pid());
+      boolean ready = launch.phase() == Phase.PREPARING && LaunchGate.isReady(launch.c3());
+      synchronized (lock) {
+        if (held.get(launch.c3Id()) != launch) {
+          return;
+        }
+        long now = Time.monotonicNow();
+        switch (launch.phase()) {
+          case WAITING_FOR_OLD -> decide(launch);
+          case PREPARING -> {
+            if (gates.endedAtGate(launch.c3Id())) {
+              preparedLaunchFailed(launch);
+            } else if (ready || now - launch.prepareStartedAt() > settings.prepareTimeoutMs()) {
+              if (!ready) {
+                LOG.warn("{} did not reach the gate in front of its command within {} ms; stopping {} anyway",
+                    launch.c3Id(), settings.prepareTimeoutMs(), launch.markedId());
+              }
+              launch.prepared(now);
+              metrics.prepareMs.add(now - launch.prepareStartedAt());
+              batchOf(launch).prepared(now);
+              fireIfDue(launch);
+            } else {
+              schedulePoll(launch);
+            }
+          }
+          case PREPARED -> {
+            if (gates.endedAtGate(launch.c3Id())) {
+              preparedLaunchFailed(launch);
+            } else {
+              fireIfDue(launch);
+            }
+          }
+          case STOPPING -> {
+            if (gone) {
+              open(launch);
+            } else if (launch.stopOverdue(now)) {
+              LOG.warn("{} was not gone {} ms after it was asked to stop; opening the gate of {} anyway",
+                  launch.c1().getContainerId(), settings.stopTimeoutMs(), launch.c3Id());
+              metrics.swapsFailed.incr();
+              open(launch);
+            } else {
+              schedulePoll(launch);
+            }
+          }
+          case OPENING -> open(launch);
+        }
+      }
+    } catch (RuntimeException e) {
+      // A scheduled task's exception would go unseen and hold C3 for ever.
+      synchronized (lock) {
+        giveUp(launch, e);
+      }
+    }
+  }
+
+  /** Under lock: stops the old containers of the launch's batch together once the batch is due. */
+  private void fireIfDue(HeldLaunch launch) {
+    String key = launch.batch().key();
+    SwapBatch batch = batchOf(launch);
     long now = Time.monotonicNow();
+    if (!batch.fire(now)) {
+      schedulePoll(launch);
+      return;
+    }
+    List<HeldLaunch> due = held.values().stream()
+        .filter(l -> l.phase() == Phase.PREPARED && l.batch().key().equals(key)).toList();
+    for (HeldLaunch member : due) {
+      metrics.preparedWaitMs.add(now - member.preparedAt());
+      stopReplaced(member, now);
+    }
+    metrics.batchSize.add(due.size());
+    if (due.size() < batch.expected()) {
+      LOG.info("Stopping {} old container(s) of batch {} together ({} expected on this node)", due.size(), key,
+          batch.expected());
+    }
+    batches.values().removeIf(b -> b.complete() || b.stale(now));
+  }
+
+  /** Under lock: the launch's batch (a new one if it was forgotten). */
+  private SwapBatch batchOf(HeldLaunch launch) {
+    return batches.computeIfAbsent(launch.batch().key(),
+        key -> new SwapBatch(launch.batch().size(), settings.batchWaitMs()));
+  }
+
+  /** Under lock: a member of a batch will never be prepared; the others need not wait for it. */
+  private void settleUnprepared(HeldLaunch launch) {
+    if (launch.phase().compareTo(Phase.PREPARED) >= 0) {
+      return;
+    }
+    SwapBatch batch = batches.get(launch.batch().key());
+    if (batch == null) {
+      return;
+    }
+    batch.dropped();
+    if (batch.complete()) {
+      batches.remove(launch.batch().key());
+    }
+  }
+
+  /** Under lock: C3's process ended at its gate. */
+  private void preparedLaunchFailed(HeldLaunch launch) {
+    held.remove(launch.c3Id());
+    if (launch.phase().compareTo(Phase.STOPPING) >= 0) {
+      LOG.warn("{} ended before its command ran, after {} was asked to stop", launch.c3Id(), launch.markedId());
+    } else {
+      LOG.warn("{} ended before its command ran and before {} was stopped: {} keeps running", launch.c3Id(),
+          launch.markedId(), launch.markedId());
+    }
+    metrics.swapsFailed.incr();
+    settleUnprepared(launch);
+  }
+
+  private void stopReplaced(HeldLaunch launch, long now) {
+    Container c1 = launch.c1();
+    ContainerId c1Id = c1.getContainerId();
+    if (c1.getContainerState() != ContainerState.RUNNING) {
+      // It ended (or is ending) by itself meanwhile: C3 takes its place once it is gone.
+      LOG.info("{} is {}, no longer RUNNING: {} takes its place once it is gone", c1Id, c1.getContainerState(),
+          launch.c3Id());
+      launch.stopping(null, now, now + settings.stopTimeoutMs());
+      schedulePoll(launch);
+      return;
+    }
     // Read before the kill: the cleanup makes the executor forget C1's pid file.
-    launch.stopping(c1, exec.getProcessId(c1Id), now, now + settings.stopTimeoutMs());
+    launch.stopping(exec.getProcessId(c1Id), now, now + settings.stopTimeoutMs());
     replacing.add(c1Id);
     metrics.swapsStarted.incr();
     try {
@@ -197,8 +361,78 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
         ReplacementContract.replacedDiagnostic(c1Id.toString(), launch.c3Id().toString()));
     NMAuditLogger.logSuccess(c1.getUser(), "Stop Container Request", "InPlaceContainersLauncher",
         c1Id.getApplicationAttemptId().getApplicationId(), c1Id);
-    LOG.info("Stopping {} to launch {} in its place", c1Id, launch.c3Id());
+    LOG.info("Stopping {} to run {} in its place", c1Id, launch.c3Id());
     schedulePoll(launch);
+  }
+
+  /** Under lock: C1 is gone; C3 becomes RUNNING and its command runs. */
+  private void open(HeldLaunch launch) {
+    launch.opening();
+    ContainerId c3Id = launch.c3Id();
+    if (gates.endedAtGate(c3Id) || launch.c3().getContainerState() != ContainerState.SCHEDULED) {
+      held.remove(c3Id);
+      LOG.warn("{} ended or is being stopped ({}) before its gate was opened; {} was already stopped", c3Id,
+          launch.c3().getContainerState(), launch.markedId());
+      return;
+    }
+    gates.release(c3Id);
+    boolean opened;
+    try {
+      opened = LaunchGate.open(launch.c3());
+    } catch (IOException e) {
+      held.remove(c3Id);
+      metrics.swapsFailed.incr();
+      LOG.error("Cannot open the gate of {}: it gives up by itself after {} s", c3Id, settings.gateLimitSeconds(), e);
+      return;
+    }
+    if (!opened) {
+      // Its launch has not chosen a work folder yet (it was not prepared in time).
+      schedulePoll(launch);
+      return;
+    }
+    held.remove(c3Id);
+    long gapMs = Time.monotonicNow() - launch.stopRequestedAt();
+    metrics.swapsDone.incr();
+    metrics.swapGapMs.add(gapMs);
+    LOG.info("Replaced {} in place by {} on {}: gap {} ms from stop request to open gate;"
+            + " {} localization bytesMissed,bytesCached,filesMissed,filesCached,millis={}",
+        launch.c1().getContainerId(), c3Id, context.getNodeId(), gapMs, c3Id,
+        launch.c3().localizationCountersAsString());
+  }
+
+  /** Under lock. */
+  private void giveUp(HeldLaunch launch, RuntimeException e) {
+    LOG.error("In-place replacement of {} by {} failed; letting {} run now", launch.markedId(), launch.c3Id(),
+        launch.c3Id(), e);
+    if (held.get(launch.c3Id()) != launch) {
+      return;
+    }
+    metrics.swapsFailed.incr();
+    if (launch.phase() == Phase.WAITING_FOR_OLD) {
+      launchUngated(launch);
+      return;
+    }
+    held.remove(launch.c3Id());
+    settleUnprepared(launch);
+    gates.release(launch.c3Id());
+    try {
+      LaunchGate.open(launch.c3());
+    } catch (IOException | RuntimeException openFailed) {
+      LOG.error("Cannot open the gate of {}: it gives up by itself after {} s", launch.c3Id(),
+          settings.gateLimitSeconds(), openFailed);
+    }
+  }
+
+  /** Under lock: ends the hold and launches C3 the stock way, without a gate, unless C3 was stopped meanwhile. */
+  private void launchUngated(HeldLaunch launch) {
+    held.remove(launch.c3Id());
+    settleUnprepared(launch);
+    ContainerState state = launch.c3().getContainerState();
+    if (state != ContainerState.SCHEDULED) {
+      LOG.info("{} is {}: not launching it", launch.c3Id(), state);
+    } else if (isInState(STATE.STARTED)) {
+      super.handle(launch.launch());
+    }
   }
 
   /** Under lock: stops C1 with the configured grace instead of the node-wide SIGKILL delay. */
@@ -212,67 +446,6 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     containerLauncher.submit(new ContainerCleanup(context, graceConf, dispatcher, exec, cleanup.getContainer(),
         launch));
     return true;
-  }
-
-  private void poll(HeldLaunch launch) {
-    try {
-      // The liveness check may fork a process: run it outside the lock that the dispatcher thread takes.
-      boolean gone = launch.isStopping() && probe.isGone(launch.c1(), launch.c1Pid());
-      synchronized (lock) {
-        if (held.get(launch.c3Id()) != launch) {
-          return;
-        }
-        if (!launch.isStopping()) {
-          decide(launch);
-        } else if (gone) {
-          finishSwap(launch);
-        } else if (launch.stopOverdue(Time.monotonicNow())) {
-          LOG.warn("{} was not gone {} ms after it was asked to stop; launching {} anyway",
-              launch.c1().getContainerId(), settings.stopTimeoutMs(), launch.c3Id());
-          metrics.swapsFailed.incr();
-          release(launch);
-        } else {
-          schedulePoll(launch);
-        }
-      }
-    } catch (RuntimeException e) {
-      // A scheduled task's exception would go unseen and hold C3 for ever.
-      synchronized (lock) {
-        giveUp(launch, e);
-      }
-    }
-  }
-
-  /** Under lock. */
-  private void giveUp(HeldLaunch launch, RuntimeException e) {
-    LOG.error("In-place replacement of {} by {} failed; launching {} now", launch.markedId(), launch.c3Id(),
-        launch.c3Id(), e);
-    if (held.get(launch.c3Id()) == launch) {
-      metrics.swapsFailed.incr();
-      release(launch);
-    }
-  }
-
-  private void finishSwap(HeldLaunch launch) {
-    long gapMs = Time.monotonicNow() - launch.stopRequestedAt();
-    release(launch);
-    metrics.swapsDone.incr();
-    metrics.swapGapMs.add(gapMs);
-    LOG.info("Replaced {} in place by {} on {}: gap {} ms from stop request to launch;"
-            + " {} localization bytesMissed,bytesCached,filesMissed,filesCached,millis={}",
-        launch.c1().getContainerId(), launch.c3Id(), context.getNodeId(), gapMs, launch.c3Id(),
-        launch.c3().localizationCountersAsString());
-  }
-
-  /** Under lock: ends the hold and launches C3 the stock way, unless C3 was stopped meanwhile. */
-  private void release(HeldLaunch launch) {
-    held.remove(launch.c3Id());
-    ContainerState state = launch.c3().getContainerState();
-    if (state != ContainerState.SCHEDULED) {
-      LOG.info("{} is {}: not launching it", launch.c3Id(), state);
-    } else if (isInState(STATE.STARTED)) {
-      super.handle(launch.launch());
-    }
   }
 
   private void schedulePoll(HeldLaunch launch) {

@@ -24,8 +24,15 @@ public class SwapMetrics {
   MutableCounterLong swapsDone;
   @Metric("Replacement marks refused, and old containers that did not stop in time")
   MutableCounterLong swapsFailed;
-  @Metric("Time from the old container's stop request to the new container's launch, in ms")
+  @Metric("Time from the old container's stop request to the opening of the new container's gate, in ms")
   MutableRate swapGapMs;
+  @Metric("Time the new container's stock launch took, up to its process waiting at the gate, in ms (the old"
+      + " container still runs meanwhile)")
+  MutableRate prepareMs;
+  @Metric("Time a prepared new container waited for the rest of its batch before the old one was asked to stop, in ms")
+  MutableRate preparedWaitMs;
+  @Metric("Old containers asked to stop together, per batch")
+  MutableRate batchSize;
 
   private String sourceName;
 

@@ -7,12 +7,16 @@ import java.util.Set;
  * The contract between the ResourceManager's Worker Pool and the NodeManager hook: a converted
  * container C3 carries, in its RM-signed container token, the allocation tag
  * {@code worker-pool.replaces=<C1>}; the NodeManager then starts C3 in C1's place and ends C1
- * with {@link #REPLACED_EXIT_STATUS} and a diagnostic naming C3. The RM strips tags with the
- * {@link #TAG_NAMESPACE} from AM requests, so only the RM can set the mark.
+ * with {@link #REPLACED_EXIT_STATUS} and a diagnostic naming C3. Next to the mark, the tag
+ * {@code worker-pool.batch=<size>/<key>} tells the node how many new containers of one allocate
+ * call it receives (all with the same key), so that it stops their old containers together once
+ * all of them are ready. The RM strips tags with the {@link #TAG_NAMESPACE} from AM requests, so
+ * only the RM can set either.
  */
 public final class ReplacementContract {
   public static final String TAG_NAMESPACE = "worker-pool.";
   public static final String REPLACES_TAG_PREFIX = TAG_NAMESPACE + "replaces=";
+  public static final String BATCH_TAG_PREFIX = TAG_NAMESPACE + "batch=";
 
   /** Exit status of a container that was replaced in place (distinct from every ContainerExitStatus). */
   public static final int REPLACED_EXIT_STATUS = -120;
@@ -31,6 +35,38 @@ public final class ReplacementContract {
     }
     return allocationTags.stream().filter(t -> t.startsWith(REPLACES_TAG_PREFIX))
         .map(t -> t.substring(REPLACES_TAG_PREFIX.length())).findFirst();
+  }
+
+  /** The new containers of one node that replace old ones together: {@code size} of them carry {@code key}. */
+  public record Batch(String key, int size) {
+    public Batch {
+      if (size < 1 || key.isEmpty() || key.contains("/")) {
+        throw new IllegalArgumentException("a batch needs a size >= 1 and a key without '/': " + size + "/" + key);
+      }
+    }
+  }
+
+  public static String batchTag(Batch batch) {
+    return BATCH_TAG_PREFIX + batch.size() + "/" + batch.key();
+  }
+
+  /** The batch that the tags name, if any and if well-formed. */
+  public static Optional<Batch> batchOf(Set<String> allocationTags) {
+    if (allocationTags == null) {
+      return Optional.empty();
+    }
+    for (String tag : allocationTags) {
+      if (tag.startsWith(BATCH_TAG_PREFIX)) {
+        String value = tag.substring(BATCH_TAG_PREFIX.length());
+        int slash = value.indexOf('/');
+        try {
+          return Optional.of(new Batch(value.substring(slash + 1), Integer.parseInt(value.substring(0, slash))));
+        } catch (IllegalArgumentException | IndexOutOfBoundsException malformed) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   public static String replacedDiagnostic(String oldContainerId, String newContainerId) {

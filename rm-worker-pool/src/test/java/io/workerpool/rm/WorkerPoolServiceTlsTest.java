@@ -34,7 +34,7 @@ class WorkerPoolServiceTlsTest {
   @Test
   void withKerberosAPlaintextChannelIsRefusedUnlessTheOptOutIsSet() throws Exception {
     Configuration conf = new Configuration(false);
-    WorkerPoolService service = new WorkerPoolService(null);
+    WorkerPoolService service = new WorkerPoolService(null, new io.workerpool.rm.update.InMemoryJournal());
     ServiceStateException refused = assertThrows(ServiceStateException.class, () -> service.init(conf));
     assertTrue(refused.getMessage().contains("Kerberos is on but the Worker Pool channel is plaintext"),
         refused.getMessage());
@@ -43,7 +43,7 @@ class WorkerPoolServiceTlsTest {
 
     conf.setBoolean(WorkerPoolConfigKeys.SSL_ALLOW_PLAINTEXT_WITH_KERBEROS, true);
     conf.set(WorkerPoolConfigKeys.ADDRESS, "localhost:0");
-    WorkerPoolService optedOut = new WorkerPoolService(null);
+    WorkerPoolService optedOut = new WorkerPoolService(null, new io.workerpool.rm.update.InMemoryJournal());
     optedOut.init(conf);
     optedOut.stop();
   }
@@ -54,7 +54,7 @@ class WorkerPoolServiceTlsTest {
     conf.setBoolean(WorkerPoolConfigKeys.SSL_ENABLED, true);
     conf.set(WorkerPoolConfigKeys.SSL_SERVER_CONF, "/nonexistent/ssl-server.xml");
     ServiceStateException refused = assertThrows(ServiceStateException.class,
-        () -> new WorkerPoolService(null).init(conf));
+        () -> new WorkerPoolService(null, new io.workerpool.rm.update.InMemoryJournal()).init(conf));
     assertTrue(refused.getMessage().contains("the Worker Pool cannot serve TLS (" + WorkerPoolConfigKeys.SSL_ENABLED
         + "=true): TLS configuration file /nonexistent/ssl-server.xml cannot be read"), refused.getMessage());
   }

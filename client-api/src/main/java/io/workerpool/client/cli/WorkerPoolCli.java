@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
-import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import picocli.CommandLine;
@@ -26,11 +26,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code worker-pool update|status|watch|cancel}: the Worker Pool from a shell. */
+/** {@code worker-pool update|launch-context|status|watch|cancel}: the Worker Pool from a shell. */
 @Command(name = "worker-pool", mixinStandardHelpOptions = true,
     description = "Update running YARN applications in place, keeping their workers.",
-    subcommands = {WorkerPoolCli.Update.class, WorkerPoolCli.Status.class, WorkerPoolCli.Watch.class,
-        WorkerPoolCli.Cancel.class})
+    subcommands = {WorkerPoolCli.Update.class, WorkerPoolCli.LaunchContext.class, WorkerPoolCli.Status.class,
+        WorkerPoolCli.Watch.class, WorkerPoolCli.Cancel.class})
 public final class WorkerPoolCli {
   private final YarnConfiguration conf;
   private final PrintWriter out;
@@ -50,6 +50,10 @@ public final class WorkerPoolCli {
     CommandLine cli = new CommandLine(new WorkerPoolCli(conf, out));
     cli.setOut(out);
     cli.setErr(err);
+    cli.setParameterExceptionHandler((e, arguments) -> {
+      e.getCommandLine().getErr().println("worker-pool: " + e.getMessage() + " (see --help)");
+      return 2;
+    });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("worker-pool: " + e.getMessage());
       return 1;
@@ -94,7 +98,9 @@ public final class WorkerPoolCli {
     String proxyUser;
   }
 
-  @Command(name = "update", description = "Replace the application's AM with a new launch context, keeping its workers.")
+  @Command(name = "update", description = "Replace the application's AM with a new launch context, keeping its workers."
+      + " The new context is a whole file (--launch-context) or edits of the current one (--set-env, --unset-env,"
+      + " --set-resource, --command); the file's edits apply on top of the file.")
   static final class Update extends Output implements Callable<Integer> {
     @CommandLine.ParentCommand
     WorkerPoolCli parent;
@@ -102,15 +108,16 @@ public final class WorkerPoolCli {
     @Parameters(index = "0", paramLabel = "APPLICATION_ID")
     String applicationId;
 
-    @Option(names = "--launch-context", required = true, paramLabel = "FILE",
-        description = "JSON file with the new AM launch context (commands, environment, localResources, acls).")
+    @Option(names = "--launch-context", paramLabel = "FILE",
+        description = "JSON file with the new AM launch context (as 'launch-context --json' prints it).")
     File launchContext;
 
-    @Option(names = "--am-memory", paramLabel = "MB", description = "New AM container memory.")
-    Long amMemoryMb;
+    @CommandLine.Mixin
+    LaunchContextEdits edits;
 
-    @Option(names = "--am-vcores", paramLabel = "N", defaultValue = "1", description = "New AM vcores (with --am-memory).")
-    int amVcores;
+    @Option(names = "--dry-run", description = "Check the new launch context and print its diff against the current one;"
+        + " change nothing.")
+    boolean dryRun;
 
     @Option(names = "--request-id", defaultValue = "", description = "Idempotency key: a retry returns the same update.")
     String requestId;
@@ -124,16 +131,69 @@ public final class WorkerPoolCli {
     @Override
     public Integer call() throws Exception {
       ApplicationId appId = parseApplicationId(applicationId);
-      var context = LaunchContextFile.read(launchContext, parent.conf);
-      Resource amResource = amMemoryMb == null ? null : Resource.newInstance(amMemoryMb, amVcores);
+      if (launchContext == null && !edits.any()) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "give the new launch context: --launch-context FILE, or edits (--set-env, --unset-env, --set-resource,"
+                + " --command)");
+      }
+      LaunchContextFile spec = launchContext == null ? null : LaunchContextFile.parse(launchContext);
       return parent.withClient(proxyUser, client -> {
-        UpdateHandle handle = client.updateApplication(appId, context, amResource, requestId);
+        ContainerLaunchContext current = client.getAmLaunchContext(appId);
+        LaunchContextFile updated = spec != null ? spec : LaunchContextFile.of(current);
+        try {
+          edits.applyTo(updated);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
+        ContainerLaunchContext context = updated.toLaunchContext(parent.conf, current);
+        if (dryRun) {
+          ContextDiff.unified(LaunchContextFile.of(current).toJson(), LaunchContextFile.of(context).toJson())
+              .forEach(parent.out::println);
+          parent.out.println("dry run: " + appId + " was not changed");
+          return 0;
+        }
+        UpdateHandle handle = client.updateApplication(appId, context, null, requestId);
         parent.out.println("update " + handle.updateId() + " accepted for " + appId);
         if (noWait) {
           return 0;
         }
         return parent.follow(handle::await, timeout, json);
       });
+    }
+  }
+
+  @Command(name = "launch-context", description = "Print the application's current AM launch context (tokens and"
+      + " secret environment values are not shown); with --json in the format 'update --launch-context' reads.")
+  static final class LaunchContext implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    WorkerPoolCli parent;
+
+    @Parameters(index = "0", paramLabel = "APPLICATION_ID")
+    String applicationId;
+
+    @Option(names = "--json", description = "Print the launch context file (JSON) instead of a listing.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      ApplicationId appId = parseApplicationId(applicationId);
+      ContainerLaunchContext context = parent.withClient(client -> client.getAmLaunchContext(appId));
+      LaunchContextFile spec = LaunchContextFile.of(context);
+      if (json) {
+        parent.out.print(spec.toJson());
+        parent.out.flush();
+        return 0;
+      }
+      parent.out.println("AM launch context of " + appId);
+      parent.out.println("commands:");
+      spec.commands.forEach(c -> parent.out.println("  " + c));
+      parent.out.println("environment:");
+      spec.environment.forEach((k, v) -> parent.out.println("  " + k + "=" + v));
+      parent.out.println("local resources:");
+      context.getLocalResources().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+          .forEach(e -> parent.out.printf("  %-24s %-8s %-12s %12d bytes  %s%n", e.getKey(), e.getValue().getType(),
+              e.getValue().getVisibility(), e.getValue().getSize(), spec.localResources.get(e.getKey()).path));
+      return 0;
     }
   }
 

@@ -34,7 +34,11 @@ import picocli.CommandLine.Spec;
     description = "Restart downtime, bytes downloaded and per-worker swap gap: in-place update vs kill + resubmit"
         + " vs work-preserving AM restart, on an embedded MiniYARNCluster.")
 public final class Benchmark implements Callable<Integer> {
-  static final String COMMAND = "mvn -B -q install -DskipTests && mvn -B -q -pl it exec:exec@bench";
+  /** Built in the reactor, without installing anything (README, Performance). */
+  static final String COMMAND = "mvn -B -q -pl it -am package -DskipTests dependency:build-classpath"
+      + " -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=runtime && cd it && java -Xmx3g"
+      + " -Djava.awt.headless=true -Dlog4j.configuration=demo-log4j.properties"
+      + " -cp \"$PWD/target/classes:$(cat target/bench.classpath)\" io.workerpool.it.bench.Benchmark";
   private static final int NODE_MANAGERS = 2;
   private static final int WORKER_MB = 128;
   private static final long CLAIM_TIMEOUT_MS = 60_000;
@@ -67,6 +71,11 @@ public final class Benchmark implements Callable<Integer> {
       description = "Simulated NodeManagers of the RM conversion benchmark (default ${DEFAULT-VALUE}).")
   int conversionNodes;
 
+  @Option(names = "--floor-rounds", defaultValue = "20",
+      description = "Swaps of one worker outside YARN that measure the floor of a swap on this machine; 0 to skip"
+          + " (default ${DEFAULT-VALUE}).")
+  int floorRounds;
+
   @Option(names = "--set", paramLabel = "KEY=VALUE",
       description = "An extra yarn-site.xml setting of the embedded cluster, to compare configurations (repeatable).")
   Map<String, String> settings = new LinkedHashMap<>();
@@ -87,9 +96,9 @@ public final class Benchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (workerCounts.stream().anyMatch(n -> n < 1) || imageMb < 1 || warmupWorkers < 0) {
+    if (workerCounts.stream().anyMatch(n -> n < 1) || imageMb < 1 || warmupWorkers < 0 || floorRounds < 0) {
       throw new ParameterException(spec.commandLine(),
-          "--workers and --image-mb must be positive, --warmup-workers at least 0");
+          "--workers and --image-mb must be positive, --warmup-workers and --floor-rounds at least 0");
     }
     if (conversionContainers < 0 || conversionContainers > 0 && (conversionNodes < 1
         || conversionContainers < conversionNodes)) {
@@ -132,6 +141,15 @@ public final class Benchmark implements Callable<Integer> {
       }
     }
 
+    SwapFloor floor = null;
+    if (floorRounds > 0 && failure == null) {
+      progress("the floor outside YARN: %d rounds of SIGTERM to a worker, its exit and a new worker's start",
+          floorRounds);
+      floor = SwapFloor.measure(outDir.toAbsolutePath().resolve("floor"), floorRounds);
+      progress("floor: last -> first heartbeat median %d ms (max %d), SIGTERM -> new heartbeat median %d ms",
+          floor.gapMedianMs(), floor.gapMaxMs(), floor.stopToStartMedianMs());
+    }
+
     List<Metric> conversion = new ArrayList<>();
     if (conversionContainers > 0 && failure == null) {
       progress("RM conversion cost: %d pooled containers on %d simulated NodeManagers", conversionContainers,
@@ -147,8 +165,8 @@ public final class Benchmark implements Callable<Integer> {
     BenchmarkResults run = new BenchmarkResults(LocalDate.now().toString(),
         new BenchmarkResults.Settings(COMMAND, completed, imageMb, WORKER_MB, NODE_MANAGERS, nodeMemoryMb,
             Runtime.getRuntime().availableProcessors(), settings),
-        (System.currentTimeMillis() - startedAt) / 1000, rows, swapGaps, conversion,
-        Target.evaluate(rows, conversion));
+        (System.currentTimeMillis() - startedAt) / 1000, rows, swapGaps, floor, conversion,
+        Target.evaluate(rows, swapGaps, conversion));
     out.println();
     ResultTable.print(run, out);
     out.println();

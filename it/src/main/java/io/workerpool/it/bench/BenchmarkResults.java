@@ -7,11 +7,12 @@ import java.util.Map;
 /**
  * Everything one benchmark run measured, as written to results.json.
  *
- * @param conversion the RM's conversion cost at scale (issue 6c, {@code ConversionBenchmark}); empty until that
- *     benchmark is part of the suite
+ * @param floor the swap's floor on this machine outside YARN (SIGTERM, exit, start of a new worker); null if
+ *     not measured
+ * @param conversion the RM's conversion cost at scale ({@code ConversionBenchmark}); empty if not run
  */
 public record BenchmarkResults(String date, Settings settings, long wallTimeSeconds, List<RestartRow> restarts,
-    List<SwapGapRow> swapGaps, List<Metric> conversion, List<Target> targets) {
+    List<SwapGapRow> swapGaps, SwapFloor floor, List<Metric> conversion, List<Target> targets) {
 
   /**
    * How the run was set up; all restarts ran on one cluster in this run.
@@ -48,6 +49,12 @@ public record BenchmarkResults(String date, Settings settings, long wallTimeSeco
       add(metrics, "swap-gap", "in-place swap", g.workers(), "gap_max", g.swapGapMaxMs(), "ms");
       add(metrics, "swap-gap", "bare start", g.workers(), "gap_median", g.bareStartMedianMs(), "ms");
       add(metrics, "swap-gap", "bare start", g.workers(), "gap_max", g.bareStartMaxMs(), "ms");
+    }
+    if (floor != null) {
+      add(metrics, "swap-gap", "floor (outside YARN)", floor.rounds(), "gap_median", floor.gapMedianMs(), "ms");
+      add(metrics, "swap-gap", "floor (outside YARN)", floor.rounds(), "gap_max", floor.gapMaxMs(), "ms");
+      add(metrics, "swap-gap", "floor (outside YARN)", floor.rounds(), "sigterm_to_new_heartbeat_median",
+          floor.stopToStartMedianMs(), "ms");
     }
     metrics.addAll(conversion);
     return metrics;

@@ -24,6 +24,7 @@ final class Charts {
   private static final Color KILL_RESUBMIT = new Color(0xff7f0e);
   private static final Color KILL_RESUBMIT_LIGHT = new Color(0xffbb78);
   private static final Color WORK_PRESERVING = new Color(0x9467bd);
+  private static final Color FLOOR = new Color(0x2ca02c);
 
   private Charts() {
   }
@@ -53,7 +54,7 @@ final class Charts {
     }
 
     CategoryChart gaps = chart("Per-worker gap: in-place swap vs bare worker start", "ms", "#,##0",
-        IN_PLACE, IN_PLACE_LIGHT, KILL_RESUBMIT, KILL_RESUBMIT_LIGHT);
+        IN_PLACE, IN_PLACE_LIGHT, KILL_RESUBMIT, KILL_RESUBMIT_LIGHT, FLOOR);
     List<SwapGapRow> swapGaps = results.swapGaps();
     gaps.addSeries("in-place swap (last old heartbeat -> first new), median", workers,
         swapGaps.stream().map(SwapGapRow::swapGapMedianMs).toList());
@@ -61,6 +62,10 @@ final class Charts {
     gaps.addSeries("bare start (NM accepted -> first heartbeat, less localization), median", workers,
         swapGaps.stream().map(SwapGapRow::bareStartMedianMs).toList());
     gaps.addSeries("bare start, max", workers, swapGaps.stream().map(SwapGapRow::bareStartMaxMs).toList());
+    if (results.floor() != null) {
+      gaps.addSeries("floor outside YARN (SIGTERM, exit, new worker: last -> first heartbeat), median", workers,
+          swapGaps.stream().map(g -> results.floor().gapMedianMs()).toList());
+    }
 
     return List.of(save(downtime, outDir.resolve(DOWNTIME)), save(downloads, outDir.resolve(DOWNLOADS)),
         save(gaps, outDir.resolve(SWAP_GAP)));

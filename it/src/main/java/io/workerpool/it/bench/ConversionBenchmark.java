@@ -8,7 +8,9 @@ import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
 import io.workerpool.proto.WorkerState;
 import io.workerpool.protocol.ReplacementContract;
+import io.workerpool.rm.hadoop.ConversionTimings;
 import java.io.File;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
@@ -41,6 +44,7 @@ import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttemptS
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerState;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacitySchedulerConfiguration;
+import org.apache.hadoop.yarn.server.utils.BuilderUtils;
 import org.apache.log4j.Level;
 import org.apache.log4j.LogManager;
 import picocli.CommandLine;
@@ -229,6 +233,10 @@ public final class ConversionBenchmark implements Callable<Integer> {
       List<Container> converted = am2.allocate(List.of(anyAsk(am2, containers)), List.of()).getAllocatedContainers();
       long convertCall = System.nanoTime() - convertStart;
       long convertCallCpu = threads.getCurrentThreadCpuTime() - convertCpuStart;
+      ConversionTimings timings = ConversionTimings.instance();
+      long span = timings.lastSpanNanos();
+      long handOver = timings.lastHandOverNanos();
+      long lockHold = timings.lastLockHoldNanos();
       rm.drainEvents();
       ResourceUsage afterConversion = ResourceUsage.read(scheduler, QUEUE, app.getUser(), nodeIds);
 
@@ -238,6 +246,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
       int ofAttempt2 = (int) converted.stream()
           .filter(c -> c.getId().getApplicationAttemptId().equals(attempt2)).count();
       boolean sameNodes = nodeCounts(converted).equals(nodeCounts(allocated));
+      int batchTagged = batchTagged(converted);
       progress.printf("AM2 got %d containers of %s in one allocate call (%.1f ms); update %s%n", ofAttempt2,
           attempt2, convertCall / 1e6, status.getPhase());
 
@@ -270,7 +279,8 @@ public final class ConversionBenchmark implements Callable<Integer> {
       Percentiles scheduleCpu = scheduleSamples.length == 0 ? null : new Percentiles(scheduleCpuSamples);
       return new ConversionResult(containers, nodes, asyncScheduling, loadAtStart,
           ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-          convert.median(), convert.p99(), convert.max(), convertCall, convertCallCpu, poolFormation,
+          convert.median(), convert.p99(), convert.max(), convertCall, convertCallCpu, span, handOver, lockHold,
+          batchTagged, poolFormation,
           schedule == null ? -1 : schedule.median(), schedule == null ? -1 : schedule.p99(),
           schedule == null ? -1 : schedule.max(), scheduleCpu == null ? -1 : scheduleCpu.median(),
           scheduleCpu == null ? -1 : scheduleCpu.p99(), scheduleTotal,
@@ -328,6 +338,19 @@ public final class ConversionBenchmark implements Callable<Integer> {
 
   private static void report(MockNM nm, List<ContainerStatus> statuses) throws Exception {
     nm.nodeHeartbeat(statuses, true);
+  }
+
+  /** Containers whose RM-signed token names a batch of as many containers as the list has on their node. */
+  private static int batchTagged(List<Container> converted) throws IOException {
+    Map<NodeId, Long> perNode = nodeCounts(converted);
+    int tagged = 0;
+    for (Container c3 : converted) {
+      Set<String> tags = BuilderUtils.newContainerTokenIdentifier(c3.getContainerToken()).getAllcationTags();
+      if (ReplacementContract.batchOf(tags).map(b -> b.size() == perNode.get(c3.getNodeId())).orElse(false)) {
+        tagged++;
+      }
+    }
+    return tagged;
   }
 
   private static Map<NodeId, Long> nodeCounts(List<Container> containers) {

@@ -14,6 +14,13 @@ import java.io.PrintStream;
  * @param convertCallNanos AM2's single allocate call that asked for every container and received
  *     them all converted: pool matching, conversions, update bookkeeping, tokens and the response
  * @param convertCallCpuNanos the CPU time of that call's thread (the RM's work, without waiting for a core)
+ * @param conversionSpanNanos in that call, under the scheduler's write lock: from the first conversion to the end
+ *     of the hand-over ({@code ConversionTimings}, recorded by the RM)
+ * @param handOverNanos the hand-over alone (allocation tags, container start, newly allocated list)
+ * @param lockHoldNanos the whole write-lock hold of the pool's work in that call, where the scheduler records it
+ *     ({@code ConversionTimings.lockHeld}); -1 if it does not
+ * @param batchTagged converted containers whose RM-signed token names a batch of as many containers as AM2 got
+ *     on that node
  * @param poolFormationNanos the scheduler's handling of the new attempt's APP_ATTEMPT_ADDED, in
  *     which every running worker is pooled
  * @param scheduleMedianNanos median per-container time of normal CapacityScheduler allocation:
@@ -35,7 +42,8 @@ import java.io.PrintStream;
 public record ConversionResult(int containers, int nodes, boolean asyncScheduling,
     double loadAverageAtStart, double loadAverageAtEnd,
     long convertMedianNanos, long convertP99Nanos, long convertMaxNanos, long convertCallNanos,
-    long convertCallCpuNanos, long poolFormationNanos,
+    long convertCallCpuNanos, long conversionSpanNanos, long handOverNanos, long lockHoldNanos,
+    int batchTagged, long poolFormationNanos,
     long scheduleMedianNanos, long scheduleP99Nanos, long scheduleMaxNanos,
     long scheduleCpuMedianNanos, long scheduleCpuP99Nanos, long scheduleNodeUpdateNanos,
     long scheduleNodeUpdateCpuNanos, int scheduleHeartbeats, long scheduleWallNanos,
@@ -46,7 +54,7 @@ public record ConversionResult(int containers, int nodes, boolean asyncSchedulin
   /** Every container converted onto its node and the update succeeded. */
   public boolean converted() {
     return convertedContainers == containers && sameNodes && replacedWorkers == containers
-        && "SUCCEEDED".equals(finalPhase);
+        && batchTagged == containers && "SUCCEEDED".equals(finalPhase);
   }
 
   /** The scheduler's accounting (queues, user, metrics, every node) is the same at every step, nothing negative. */
@@ -69,6 +77,15 @@ public record ConversionResult(int containers, int nodes, boolean asyncSchedulin
     out.printf("%-44s %10s %10s %10s %14s%n", "", "median", "p99", "max", "total (ms)");
     out.printf("%-44s %10s %10s %10s %14s%n", "conversion (ContainerConversion.convert)", micros(convertMedianNanos),
         micros(convertP99Nanos), micros(convertMaxNanos), "-");
+    out.printf("%-44s %10s %10s %10s %14s%n", "conversion incl. its share of the hand-over",
+        micros(convertMedianNanos + handOverNanos / containers), "-", "-", "-");
+    out.printf("%-44s %10s %10s %10s %14s%n", "write lock: first conversion to hand-over end",
+        micros(conversionSpanNanos / containers), "-", "-", millis(conversionSpanNanos));
+    out.printf("%-44s %10s %10s %10s %14s%n", "  of it the hand-over", micros(handOverNanos / containers), "-", "-",
+        millis(handOverNanos));
+    out.printf("%-44s %10s %10s %10s %14s%n", "write lock: the pool's whole allocate work",
+        lockHoldNanos < 0 ? "-" : micros(lockHoldNanos / containers), "-", "-",
+        lockHoldNanos < 0 ? "not recorded" : millis(lockHoldNanos));
     out.printf("%-44s %10s %10s %10s %14s%n", "conversion, whole allocate call / container",
         micros(convertCallNanos / containers), "-", "-", millis(convertCallNanos));
     out.printf("%-44s %10s %10s %10s %14s%n", "  the same, CPU time of the RM thread",
@@ -83,8 +100,8 @@ public record ConversionResult(int containers, int nodes, boolean asyncSchedulin
     out.printf("%-44s %10s %10s %10s %14s%n", "CapacityScheduler, ask to all pulled (wall)",
         micros(scheduleWallNanos / containers), "-", "-", millis(scheduleWallNanos));
     out.printf("(allocation: %d heartbeats placed containers; conversion: %d of %d converted, same nodes: %s,"
-        + " %d replaced, update %s)%n", scheduleHeartbeats, convertedContainers, containers, sameNodes,
-        replacedWorkers, finalPhase);
+        + " %d with their node's batch in their token, %d replaced, update %s)%n", scheduleHeartbeats,
+        convertedContainers, containers, sameNodes, batchTagged, replacedWorkers, finalPhase);
     out.printf("usage with AM1:          %s%nusage with AM2, pooled:  %s%nusage after conversion:  %s%n"
         + "usage after swaps:       %s%n", usageBefore.summary(), usageBeforeConversion.summary(),
         usageAfterConversion.summary(), usageAfterSwaps.summary());

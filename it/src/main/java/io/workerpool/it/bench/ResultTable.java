@@ -25,10 +25,18 @@ final class ResultTable {
     render(restarts, out);
 
     List<List<String>> gaps = new ArrayList<>();
-    gaps.add(List.of("workers", "in-place swap gap median / max (ms)", "bare worker start median / max (ms)"));
+    SwapFloor floor = results.floor();
+    gaps.add(List.of("workers", "in-place swap gap median / max (ms)", "bare worker start median / max (ms)",
+        "gap ÷ bare start (medians)", "gap ÷ floor (medians)"));
     for (SwapGapRow g : results.swapGaps()) {
       gaps.add(List.of(Integer.toString(g.workers()), g.swapGapMedianMs() + " / " + g.swapGapMaxMs(),
-          g.bareStartMedianMs() + " / " + g.bareStartMaxMs()));
+          g.bareStartMedianMs() + " / " + g.bareStartMaxMs(), ratio(g.swapGapMedianMs(), g.bareStartMedianMs()),
+          floor == null ? "-" : ratio(g.swapGapMedianMs(), floor.gapMedianMs())));
+    }
+    if (floor != null) {
+      gaps.add(List.of("floor", floor.gapMedianMs() + " / " + floor.gapMaxMs() + " (SIGTERM -> new heartbeat "
+          + floor.stopToStartMedianMs() + " / " + floor.stopToStartMaxMs() + ", " + floor.rounds() + " rounds)",
+          "-", "-", "1"));
     }
     out.println();
     render(gaps, out);
@@ -53,6 +61,10 @@ final class ResultTable {
     }
     out.println();
     render(targets, out);
+  }
+
+  private static String ratio(long value, long of) {
+    return of <= 0 ? "-" : String.format("%.2f", (double) value / of);
   }
 
   private static String bytes(long value) {

@@ -41,8 +41,9 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
  * <ul>
  * <li>{@code worker}: a plain worker;</li>
  * <li>{@code stubborn}: a plain worker that ignores SIGTERM, so only SIGKILL stops it;</li>
- * <li>{@code replace <container>}: a worker asked with a SchedulingRequest whose allocation tag is
- *     the replacement mark, so the RM signs the mark into its container token;</li>
+ * <li>{@code replace <container> [<size>/<key>]}: a worker asked with a SchedulingRequest whose allocation
+ *     tag is the replacement mark (and, if given, the batch tag), so the RM signs them into its container
+ *     token;</li>
  * <li>{@code claim <container>}: a plain worker whose launch context, not its token, names the
  *     container it claims to replace;</li>
  * <li>{@code stop <container>}: stops one of its containers.</li>
@@ -127,7 +128,9 @@ public final class ReplacingAppMaster {
       case "replace" -> amrm.addSchedulingRequests(List.of(SchedulingRequest.newBuilder()
           .allocationRequestId(requestId).priority(PRIORITY)
           .executionType(ExecutionTypeRequest.newInstance(ExecutionType.GUARANTEED))
-          .allocationTags(Set.of(ReplacementContract.replacesTag(command[1])))
+          .allocationTags(command.length > 2
+              ? Set.of(ReplacementContract.replacesTag(command[1]), ReplacementContract.BATCH_TAG_PREFIX + command[2])
+              : Set.of(ReplacementContract.replacesTag(command[1])))
           .resourceSizing(ResourceSizing.newInstance(1, workerResource)).build()));
       case "stop" -> {
         ContainerId id = ContainerId.fromString(command[1]);

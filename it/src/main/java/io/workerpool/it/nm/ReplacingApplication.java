@@ -54,6 +54,11 @@ public final class ReplacingApplication {
     return report.root().resolve("commands-" + attemptId);
   }
 
+  /** Asks the AM to unregister and end, with its workers. */
+  public void stop() throws IOException {
+    Files.writeString(report.root().resolve("stop-" + attemptId), "");
+  }
+
   public ApplicationId id() {
     return appId;
   }

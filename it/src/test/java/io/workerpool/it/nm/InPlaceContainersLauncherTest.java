@@ -15,30 +15,40 @@ import io.workerpool.protocol.ReplacementContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The NodeManager hook on a real MiniYARNCluster without the Worker Pool's RM side: a test AM asks
- * for containers whose allocation tag is the replacement mark, and the RM signs it into their
- * tokens as it does for any SchedulingRequest tag. One NodeManager, so a marked container lands on
- * the node of the container it names. Observed through the workers' and AMs' own reports.
+ * for containers whose allocation tags are the replacement mark (and the batch tag), and the RM
+ * signs them into their tokens as it does for any SchedulingRequest tag. One NodeManager, so a
+ * marked container lands on the node of the container it names. Observed through the workers' and
+ * AMs' own reports.
  */
 class InPlaceContainersLauncherTest {
   private static final long IMAGE_BYTES = 64L << 20;
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final long GRACE_MS = 3_000;
+  /** Long enough for a test to act on a prepared C3 that waits for its batch, short enough to wait out once. */
+  private static final long BATCH_WAIT_MS = 10_000;
 
   private static TestCluster cluster;
   private static TestApplication files;
+  private final List<ReplacingApplication> apps = new ArrayList<>();
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -51,9 +61,18 @@ class InPlaceContainersLauncherTest {
         .set("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5")
         .set(NmWorkerPoolConfig.STOP_GRACE_MS, Long.toString(GRACE_MS))
         .set(NmWorkerPoolConfig.STOP_TIMEOUT_MS, "20000")
+        .set(NmWorkerPoolConfig.BATCH_WAIT_MS, Long.toString(BATCH_WAIT_MS))
         .start();
     files = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(),
         IMAGE_BYTES);
+  }
+
+  /** Each test's applications end with it: the node has room for few AMs. */
+  @AfterEach
+  void stopApplications() throws Exception {
+    for (ReplacingApplication app : apps) {
+      app.stop();
+    }
   }
 
   @AfterAll
@@ -65,7 +84,7 @@ class InPlaceContainersLauncherTest {
 
   @Test
   void theMarkedContainerStartsInThePlaceOfTheOldOneOnceItIsGone() throws Exception {
-    ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), "swap");
+    ReplacingApplication app = submit("swap");
     String c1 = allocated(app, app.command("worker"));
     beating(c1, 3);
     SwapMetrics metrics = metrics();
@@ -98,8 +117,8 @@ class InPlaceContainersLauncherTest {
 
   @Test
   void refusedMarksStopNothingAndTheNewContainersStillStart() throws Exception {
-    ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), "refused-marks");
-    ReplacingApplication other = ReplacingApplication.submit(files, cluster.client(), "other-application");
+    ReplacingApplication app = submit("refused-marks");
+    ReplacingApplication other = submit("other-application");
     String worker = allocated(app, app.command("worker"));
     String otherWorker = allocated(other, other.command("worker"));
     String amContainer = eventually(app::amContainer);
@@ -135,9 +154,9 @@ class InPlaceContainersLauncherTest {
   }
 
   @Test
-  void stoppingTheNewContainerWhileItsLaunchIsHeldCancelsTheLaunch() throws Exception {
-    ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), "cancelled");
-    // Ignores SIGTERM: C3's launch is held for the whole grace period, until SIGKILL.
+  void stoppingTheNewContainerAtItsGateWhileTheOldOneStopsCancelsItsCommand() throws Exception {
+    ReplacingApplication app = submit("cancelled");
+    // Ignores SIGTERM: C3 waits at its gate for the whole grace period, until SIGKILL.
     String c1 = allocated(app, app.command("stubborn"));
     beating(c1, 3);
     SwapMetrics metrics = metrics();
@@ -146,11 +165,12 @@ class InPlaceContainersLauncherTest {
     long failed = metrics.swapsFailed();
 
     String c3 = allocated(app, app.command("replace " + c1));
-    await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> app.started(c3));
+    awaitPrepared(c3);
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
+        .until(() -> nmContainer(c1).map(Container::getContainerState), Optional.of(ContainerState.KILLING)::equals);
     app.command("stop " + c3);
 
-    String c3Completion = eventually(() -> app.completion(c3));
-    assertTrue(c3Completion.contains("Container terminated before launch."), c3Completion);
+    eventually(() -> app.completion(c3));
     String c1Completion = eventually(() -> app.completion(c1));
     assertTrue(c1Completion.startsWith("exit=" + ReplacementContract.REPLACED_EXIT_STATUS + " "), c1Completion);
     WorkerReport old = report(c1).orElseThrow();
@@ -160,6 +180,119 @@ class InPlaceContainersLauncherTest {
     assertEquals(started + 1, metrics.swapsStarted());
     assertEquals(done, metrics.swapsDone());
     assertEquals(failed, metrics.swapsFailed());
+  }
+
+  @Test
+  void theOldContainersOfABatchStopOnceEveryNewOneIsPreparedAndEachNewCommandRunsAfterItsOldOneIsGone()
+      throws Exception {
+    ReplacingApplication app = submit("batch");
+    List<String> olds = List.of(allocated(app, app.command("worker")), allocated(app, app.command("worker")));
+    for (String c1 : olds) {
+      beating(c1, 3);
+    }
+    long done = metrics().swapsDone();
+
+    List<String> news = new ArrayList<>();
+    for (String c1 : olds) {
+      news.add(allocated(app, app.command("replace " + c1 + " 2/batch-" + app.id())));
+    }
+    for (int i = 0; i < olds.size(); i++) {
+      WorkerReport fresh = beating(news.get(i), 3);
+      WorkerReport old = report(olds.get(i)).orElseThrow();
+      assertTrue(old.stopped(), olds.get(i) + " logged that it was stopped");
+      assertTrue(old.lastHeartbeatMs() < fresh.firstHeartbeatMs(), olds.get(i) + "'s last heartbeat "
+          + old.lastHeartbeatMs() + " precedes " + news.get(i) + "'s first " + fresh.firstHeartbeatMs());
+    }
+    assertEquals(done + 2, metrics().swapsDone());
+  }
+
+  @Test
+  void aBatchWhoseOtherNewContainerNeverComesSwapsAfterItsWait() throws Exception {
+    ReplacingApplication app = submit("batch-of-one");
+    String c1 = allocated(app, app.command("worker"));
+    beating(c1, 3);
+
+    // The batch tag says two new containers come to this node; only one does.
+    String c3 = allocated(app, app.command("replace " + c1 + " 2/lonely-" + app.id()));
+    WorkerReport fresh = beating(c3, 3);
+    WorkerReport old = report(c1).orElseThrow();
+    assertTrue(old.stopped(), c1 + " logged that it was stopped");
+    assertTrue(old.lastHeartbeatMs() < fresh.firstHeartbeatMs(), "old last heartbeat " + old.lastHeartbeatMs()
+        + " precedes new first " + fresh.firstHeartbeatMs());
+  }
+
+  @Test
+  void aPreparedNewContainerWhoseProcessEndsAtItsGateLeavesTheOldOneRunning() throws Exception {
+    ReplacingApplication app = submit("ended-at-gate");
+    String c1 = allocated(app, app.command("worker"));
+    beating(c1, 3);
+    long failed = metrics().swapsFailed();
+
+    // Waits for a second member of its batch that never comes: prepared, C1 not stopped yet.
+    String c3 = allocated(app, app.command("replace " + c1 + " 2/ended-" + app.id()));
+    Path workDir = awaitPrepared(c3);
+    long pid = Long.parseLong(Files.readString(pidFile(c3, workDir)).strip());
+    assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly(), "killed " + c3 + "'s process " + pid);
+
+    String completion = eventually(() -> app.completion(c3));
+    assertTrue(completion.contains("ended before its gate"), completion);
+    assertKeepsRunning(c1);
+    assertEquals(Optional.empty(), report(c3), c3 + "'s command never ran");
+    assertEquals(failed + 1, metrics().swapsFailed());
+  }
+
+  @Test
+  void aPreparedNewContainerThatIsStoppedLeavesTheOldOneRunning() throws Exception {
+    ReplacingApplication app = submit("stopped-at-gate");
+    String c1 = allocated(app, app.command("worker"));
+    beating(c1, 3);
+    long started = metrics().swapsStarted();
+
+    String c3 = allocated(app, app.command("replace " + c1 + " 2/stopped-" + app.id()));
+    awaitPrepared(c3);
+    app.command("stop " + c3);
+
+    eventually(() -> app.completion(c3));
+    assertKeepsRunning(c1);
+    assertEquals(Optional.empty(), report(c3), c3 + "'s command never ran");
+    assertEquals(started, metrics().swapsStarted(), "no old container was asked to stop");
+  }
+
+  private ReplacingApplication submit(String name) throws Exception {
+    ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), name);
+    apps.add(app);
+    return app;
+  }
+
+  /** C1 heartbeats on well after the moment this is called, and never logged a stop. */
+  private static void assertKeepsRunning(String c1) {
+    long since = System.currentTimeMillis();
+    WorkerReport alive = await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+        .until(() -> report(c1).orElseThrow(), r -> r.lastHeartbeatMs() > since + 1_000);
+    assertFalse(alive.stopped(), c1 + " was not stopped");
+    assertTrue(Files.exists(Path.of("/proc", Long.toString(alive.pid()))), c1 + " still runs");
+  }
+
+  /** C3's work folder once its process waits at the gate in front of its command. */
+  private static Path awaitPrepared(String c3) {
+    return await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+      String workDir = nmContainer(c3).map(Container::getWorkDir).orElse(null);
+      return workDir != null && Files.exists(Path.of(workDir, ".worker-pool-gate-ready")) ? Path.of(workDir) : null;
+    }, Objects::nonNull);
+  }
+
+  private static Optional<Container> nmContainer(String containerId) {
+    return Optional.ofNullable(cluster.yarn().getNodeManager(0).getNMContext().getContainers()
+        .get(ContainerId.fromString(containerId)));
+  }
+
+  /** The NodeManager's pid file of a container: nmPrivate/app/container/container.pid in the local dir of its work dir. */
+  private static Path pidFile(String containerId, Path workDir) throws Exception {
+    // <local dir>/usercache/<user>/appcache/<app>/<container>
+    Path localDir = workDir.getParent().getParent().getParent().getParent().getParent();
+    try (Stream<Path> files = Files.walk(localDir.resolve("nmPrivate"))) {
+      return files.filter(f -> f.getFileName().toString().equals(containerId + ".pid")).findFirst().orElseThrow();
+    }
   }
 
   private static SwapMetrics metrics() {

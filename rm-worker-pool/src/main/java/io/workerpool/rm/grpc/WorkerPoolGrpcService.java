@@ -5,7 +5,9 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.workerpool.proto.CancelUpdateRequest;
+import io.workerpool.proto.GetLaunchContextRequest;
 import io.workerpool.proto.GetUpdateRequest;
+import io.workerpool.proto.LaunchContextReply;
 import io.workerpool.proto.UpdateApplicationRequest;
 import io.workerpool.proto.UpdateEvent;
 import io.workerpool.proto.UpdateStatus;
@@ -32,6 +34,7 @@ public final class WorkerPoolGrpcService extends WorkerPoolGrpc.WorkerPoolImplBa
   static final String AUDIT_GET = "Worker Pool Get Update";
   static final String AUDIT_WATCH = "Worker Pool Watch Update";
   static final String AUDIT_CANCEL = "Worker Pool Cancel Update";
+  static final String AUDIT_LAUNCH_CONTEXT = "Worker Pool Get Launch Context";
 
   private final UpdateManager updates;
   private final ResourceManagerDriver driver;
@@ -133,6 +136,24 @@ public final class WorkerPoolGrpcService extends WorkerPoolGrpc.WorkerPoolImplBa
       updates.cancel(request.getUpdateId());
       call.allowed();
       response.onNext(update.snapshot());
+      response.onCompleted();
+    } catch (UpdateRefusedException e) {
+      call.refused(e);
+      response.onError(toStatus(e).asRuntimeException());
+    }
+  }
+
+  @Override
+  public void getLaunchContext(GetLaunchContextRequest request, StreamObserver<LaunchContextReply> response) {
+    AuditedCall call = new AuditedCall(AUDIT_LAUNCH_CONTEXT);
+    try {
+      call.concerns(applicationIdOrNull(request.getApplicationId()));
+      Caller caller = call.authenticate(driver);
+      ApplicationId appId = parseApplicationId(request.getApplicationId());
+      driver.authorize(appId, caller, true);
+      response.onNext(LaunchContextReply.newBuilder().setApplicationId(appId.toString())
+          .setAmLaunchContext(LaunchContextCodec.encode(driver.currentAmLaunchContext(appId))).build());
+      call.allowed();
       response.onCompleted();
     } catch (UpdateRefusedException e) {
       call.refused(e);

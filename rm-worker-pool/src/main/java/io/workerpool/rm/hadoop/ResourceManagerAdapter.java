@@ -24,6 +24,7 @@ import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
+import org.apache.hadoop.yarn.api.records.impl.pb.ContainerLaunchContextPBImpl;
 import org.apache.hadoop.yarn.server.resourcemanager.RMContext;
 import org.apache.hadoop.yarn.server.resourcemanager.recovery.records.ApplicationStateData;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
@@ -107,6 +108,19 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   }
 
   @Override
+  public ContainerLaunchContext currentAmLaunchContext(ApplicationId appId) throws UpdateRefusedException {
+    RMApp app = rm().getRMApps().get(appId);
+    if (app == null) {
+      throw new UpdateRefusedException(Reason.NOT_FOUND, "application " + appId + " is not known to the ResourceManager");
+    }
+    ContainerLaunchContext copy = new ContainerLaunchContextPBImpl(
+        ((ContainerLaunchContextPBImpl) app.getApplicationSubmissionContext().getAMContainerSpec()).getProto());
+    copy.setTokens(null);
+    copy.setTokensConf(null);
+    return copy;
+  }
+
+  @Override
   public void replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext,
       Resource amResource) throws UpdateRefusedException {
     if (amResource != null) {
@@ -116,7 +130,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
     ContainerLaunchContext previous = amLaunchContext(appId);
     // ACLs and tokens were registered (ACL manager, token renewer) at submission: keep them.
     launchContext.setApplicationACLs(previous.getApplicationACLs());
-    LaunchContextTokens.merge(rm(), app, previous, launchContext);
+    LaunchContextTokens.merge(rm(), rm().getRMApps().get(appId), previous, launchContext);
     launchContext.setTokensConf(previous.getTokensConf());
     setAndStore(appId, launchContext, previous);
   }

@@ -40,6 +40,9 @@ public interface ResourceManagerDriver {
   /** The application's max attempts (an update of an application with 1 raises it to 2 until AM2 exists). */
   int maxAppAttempts(ApplicationId appId);
 
+  /** The application's current AM launch context, without its tokens (they stay in the RM). */
+  ContainerLaunchContext currentAmLaunchContext(ApplicationId appId) throws UpdateRefusedException;
+
   /**
    * Makes {@code launchContext} the AM launch context of the application's next attempts and stores it
    * durably, keeping the current ACLs and tokens.

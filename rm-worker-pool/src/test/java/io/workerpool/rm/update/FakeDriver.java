@@ -72,6 +72,11 @@ final class FakeDriver implements ResourceManagerDriver {
   }
 
   @Override
+  public ContainerLaunchContext currentAmLaunchContext(ApplicationId appId) {
+    return current;
+  }
+
+  @Override
   public ContainerId amContainer(ApplicationAttemptId attemptId) {
     return ContainerId.newContainerId(attemptId, 1);
   }

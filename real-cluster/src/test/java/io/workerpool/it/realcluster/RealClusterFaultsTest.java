@@ -1,0 +1,176 @@
+package io.workerpool.it.realcluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.workerpool.it.realcluster.RealCluster.CommandResult;
+import io.workerpool.it.realcluster.WorkerLogs.Worker;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptReport;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerReport;
+import org.apache.hadoop.yarn.api.records.ContainerState;
+import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults during an in-place update on the multi-process cluster: a NodeManager or the active
+ * ResourceManager is killed with SIGKILL and comes back (the NodeManager restarted with recovery, the
+ * standby RM taking over). Each test deploys its own distributedshell application and judges the
+ * outcome from the workers' own reports and YARN's, never from the Worker Pool's records.
+ */
+class RealClusterFaultsTest {
+  private static final int WORKERS = 4;
+  private static RealCluster cluster;
+  private DistributedShellApp app;
+  private String name;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    cluster = RealCluster.builder("faults").applicationJars(Jars.jersey1()).build().start();
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @AfterEach
+  void stopApp() throws Exception {
+    if (app != null) {
+      app.stopClient();
+      for (var report : cluster.client().getApplications()) {
+        if (report.getName().equals(name) && report.getYarnApplicationState() == YarnApplicationState.RUNNING) {
+          cluster.client().killApplication(report.getApplicationId());
+        }
+      }
+    }
+  }
+
+  @Test
+  void nodeManagerKilledDuringASwapAndRestartedWithRecovery() throws Exception {
+    String v1 = "nm-kill-1";
+    String v2 = "nm-kill-2";
+    ApplicationId appId = deploy("realcluster-nm-kill", v1);
+    List<Worker> before = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v1, WORKERS, Duration.ofMinutes(2));
+
+    // The new version brings a file that takes a while to localize: the swap is under way (the new
+    // container localizes while the old one runs) when the NodeManager is killed.
+    Path big = cluster.dir().resolve("big-" + v2 + ".bin");
+    try (RandomAccessFile file = new RandomAccessFile(big.toFile(), "rw")) {
+      file.setLength(256L << 20);
+    }
+    CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
+        "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2),
+        "--set-resource", "big.bin=" + big.toUri());
+    assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
+
+    int victim = awaitLocalizationUnderWay(appId, Duration.ofMinutes(2));
+    Daemon nm = cluster.nodeManagers().get(victim);
+    long oldPid = nm.pid();
+    nm.kill9();
+    nm.start();
+    assertNotEquals(oldPid, nm.pid());
+
+    List<Worker> after = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v2, WORKERS, Duration.ofMinutes(3));
+    assertReplacedInPlace(appId, before, after);
+  }
+
+  @Test
+  @Disabled("fails on the current main: an RM failover during an update is not handled yet (the update is in the"
+      + " RM's memory). Seen 2026-12-01: the new active RM skips recovering the pooled workers ('for already"
+      + " stopped attempt') and kills those it hears of, AM2 gets 4 newly scheduled containers (all on the node that"
+      + " re-registered first), and the old workers on the other node run untracked until the app ends")
+  void activeResourceManagerKilledDuringAnUpdate() throws Exception {
+    String v1 = "rm-kill-1";
+    String v2 = "rm-kill-2";
+    ApplicationId appId = deploy("realcluster-rm-kill", v1);
+    List<Worker> before = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v1, WORKERS, Duration.ofMinutes(2));
+
+    Daemon active = cluster.activeResourceManager();
+    CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
+        "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
+    assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
+    active.kill9();
+    String standby = cluster.awaitActiveResourceManager(Duration.ofMinutes(2));
+    assertNotEquals(active.name(), standby);
+    active.start();
+
+    List<Worker> after = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v2, WORKERS, Duration.ofMinutes(3));
+    assertReplacedInPlace(appId, before, after);
+  }
+
+  private ApplicationId deploy(String appName, String version) throws Exception {
+    name = appName;
+    app = DistributedShellApp.submit(cluster, appName, WORKERS, version);
+    return app.awaitRunning(Duration.ofMinutes(2));
+  }
+
+  private static String currentCommand(ApplicationId appId) throws Exception {
+    CommandResult current = cluster.cli("launch-context", appId.toString());
+    assertEquals(0, current.exitCode(), current.stderr());
+    List<String> lines = current.stdout().lines().toList();
+    return lines.get(lines.indexOf("commands:") + 1).trim();
+  }
+
+  /** The NodeManager (index) on which a new container's files are being downloaded. */
+  private static int awaitLocalizationUnderWay(ApplicationId appId, Duration timeout) throws InterruptedException {
+    int[] found = {-1};
+    RealCluster.await(timeout, "a NodeManager localizing the new version", () -> {
+      for (int i = 0; i < cluster.nodeManagers().size(); i++) {
+        Path cache = cluster.nodeManagers().get(i).dir()
+            .resolve("local/usercache/" + System.getProperty("user.name") + "/appcache/" + appId + "/filecache");
+        try (Stream<Path> entries = Files.list(cache)) {
+          if (entries.anyMatch(p -> p.getFileName().toString().endsWith("_tmp"))) {
+            found[0] = i;
+            return true;
+          }
+        } catch (IOException e) {
+          // not there yet
+        }
+      }
+      return false;
+    });
+    return found[0];
+  }
+
+  /** Every old worker is gone and each node runs as many new workers as old ones, which YARN runs for attempt 2. */
+  private static void assertReplacedInPlace(ApplicationId appId, List<Worker> before, List<Worker> after)
+      throws Exception {
+    assertEquals(WorkerLogs.countByNode(before), WorkerLogs.countByNode(after));
+    for (Worker old : before) {
+      assertFalse(old.processAlive(), "old worker " + old + " still runs");
+    }
+    assertEquals(YarnApplicationState.RUNNING, cluster.client().getApplicationReport(appId).getYarnApplicationState());
+    ApplicationAttemptReport current = cluster.client().getApplicationAttempts(appId).stream()
+        .max((a, b) -> Integer.compare(a.getApplicationAttemptId().getAttemptId(),
+            b.getApplicationAttemptId().getAttemptId())).orElseThrow();
+    List<ContainerReport> containers = cluster.client().getContainers(current.getApplicationAttemptId());
+    Set<String> running = containers.stream()
+        .filter(c -> c.getContainerState() == ContainerState.RUNNING)
+        .filter(c -> !c.getContainerId().equals(current.getAMContainerId()))
+        .map(c -> c.getContainerId().toString()).collect(Collectors.toSet());
+    assertEquals(after.stream().map(Worker::container).collect(Collectors.toSet()), running);
+    Map<String, String> nodeOf = containers.stream().collect(
+        Collectors.toMap(c -> c.getContainerId().toString(), c -> c.getAssignedNode().toString()));
+    for (Worker w : after) {
+      assertEquals(w.node(), nodeOf.get(w.container()), "YARN places " + w.container() + " elsewhere");
+    }
+  }
+}
