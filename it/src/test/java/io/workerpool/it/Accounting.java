@@ -2,7 +2,10 @@ package io.workerpool.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.SchedulerNode;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.AbstractLeafQueue;
@@ -28,10 +31,18 @@ public final class Accounting {
         "the root queue charges what runs on the nodes");
     FiCaSchedulerApp app = scheduler.getApplicationAttempt(
         scheduler.getSchedulerApplications().get(appId).getCurrentAppAttempt().getApplicationAttemptId());
-    long appRunning = app.getLiveContainers().stream().mapToLong(c -> c.getAllocatedResource().getMemorySize()).sum();
     AbstractLeafQueue queue = app.getCSLeafQueue();
-    assertEquals(appRunning, queue.getUser(app.getUser()).getUsed().getMemorySize(),
-        "the user " + app.getUser() + " is charged what the application runs: " + app.getLiveContainers().stream()
-            .map(RMContainer::getContainerId).toList());
+    long userRunning = 0;
+    List<ContainerId> userContainers = new ArrayList<>();
+    for (FiCaSchedulerApp other : queue.getApplications()) {
+      if (other.getUser().equals(app.getUser())) {
+        for (RMContainer container : other.getLiveContainers()) {
+          userRunning += container.getAllocatedResource().getMemorySize();
+          userContainers.add(container.getContainerId());
+        }
+      }
+    }
+    assertEquals(userRunning, queue.getUser(app.getUser()).getUsed().getMemorySize(),
+        "the user " + app.getUser() + " is charged what its applications run: " + userContainers);
   }
 }

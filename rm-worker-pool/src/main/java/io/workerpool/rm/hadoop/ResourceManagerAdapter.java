@@ -43,6 +43,7 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   private final WorkerPoolScheduler scheduler;
   private final MaxAttemptsOverride maxAttempts;
   private static final int STORE_TIMEOUT_SECONDS = 30;
+  private static final long RUNNING_WAIT_MS = 5_000;
 
   private final ContainerTakeBack takeBack;
   private final CallerAuthority authority;
@@ -88,7 +89,34 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
       throw new UpdateRefusedException(Reason.FAILED_PRECONDITION, "the AM of " + appId
           + " has not registered yet; retry once the application's current attempt runs");
     }
+    long notRunning = awaitContainersRunning(attempt.getAppAttemptId());
+    if (notRunning > 0) {
+      throw new UpdateRefusedException(Reason.FAILED_PRECONDITION, notRunning + " container(s) of " + appId
+          + " are allocated but not yet running on their nodes (the RM would kill them with the AM); retry in a few"
+          + " seconds");
+    }
     return attempt.getAppAttemptId();
+  }
+
+  /**
+   * Waits up to {@link #RUNNING_WAIT_MS} (a node heartbeat or two) until the attempt has no container that is
+   * allocated but not yet reported running: those would be killed with the AM.
+   *
+   * @return how many are still not running
+   */
+  private long awaitContainersRunning(ApplicationAttemptId attemptId) throws UpdateRefusedException {
+    long deadline = System.currentTimeMillis() + RUNNING_WAIT_MS;
+    long notRunning = scheduler.notRunningContainers(attemptId);
+    while (notRunning > 0 && System.currentTimeMillis() < deadline) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UpdateRefusedException(Reason.UNAVAILABLE, "interrupted while waiting for containers to run", e);
+      }
+      notRunning = scheduler.notRunningContainers(attemptId);
+    }
+    return notRunning;
   }
 
   @Override
@@ -245,6 +273,11 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   void endAttemptOfHeldAm(RMContainer am, ContainerStatus status) {
     rm().getDispatcher().getEventHandler().handle(new RMAppAttemptContainerFinishedEvent(
         am.getApplicationAttemptId(), status, am.getNodeId()));
+  }
+
+  /** Recovery: an AM the update was killing ends as ABORTED when its node reports it; {@link #killAgain} kills it. */
+  void rememberKilledAm(ContainerId amContainer, String diagnostic) {
+    killedAms.put(amContainer, diagnostic);
   }
 
   /** Kills a killed AM's process that its node still reports running after an RM restart. */

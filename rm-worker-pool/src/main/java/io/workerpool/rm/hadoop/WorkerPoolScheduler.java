@@ -62,6 +62,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private final ContainerConversion conversion = new ContainerConversion(this);
   private final UserUsageCarryOver userUsage = new UserUsageCarryOver(this);
   private final Map<ApplicationAttemptId, ServedAsks<AskKey>> servedAsks = new ConcurrentHashMap<>();
+  /** New AM containers converted from AM1's place, handed over at the attempt's next allocate. */
+  private final Map<ApplicationAttemptId, RMContainer> amContainersToHandOver = new ConcurrentHashMap<>();
   private final ReadLockGuard readLockGuard = new ReadLockGuard(readLock);
   private ResourceManagerAdapter adapter;
   private WorkerPoolService service;
@@ -123,6 +125,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
   }
 
+  /** Containers of the attempt that are allocated but not yet RUNNING (a work-preserving AM end kills them). */
+  long notRunningContainers(ApplicationAttemptId attemptId) {
+    FiCaSchedulerApp app = getApplicationAttempt(attemptId);
+    return app == null ? 0 : app.getLiveContainers().stream()
+        .filter(c -> c.getState() != RMContainerState.RUNNING).count();
+  }
+
   void checkWriteLockHeld(String what) {
     if (!writeLock.isHeldByCurrentThread()) {
       throw new IllegalStateException(what + " needs the scheduler's write lock");
@@ -167,6 +176,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
           userUsage.attemptRemoved(old);
         }
         servedAsks.remove(attemptId);
+        amContainersToHandOver.remove(attemptId);
         updates().attemptEnded(attemptId, removed.getFinalAttemptState().name());
       }
       case APP_ATTEMPT_ADDED -> {
@@ -197,8 +207,10 @@ public class WorkerPoolScheduler extends CapacityScheduler {
 
   private void attemptRecovered(ApplicationAttemptId attemptId) {
     ContainerId killedAm = updates().killedAmOf(attemptId);
-    if (killedAm != null) {
+    if (killedAm != null && updates().oldAmSeenGone(attemptId.getApplicationId())) {
       adapter.endRecoveredAttempt(attemptId, killedAm, "AM stopped for in-place update");
+    } else if (killedAm != null) {
+      adapter.rememberKilledAm(killedAm, "AM stopped for in-place update");
     }
     updates().attemptRecovered(attemptId);
     if (!updates().awaitsNewAttempt(attemptId.getApplicationId())) {
@@ -297,8 +309,15 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   public Allocation allocate(ApplicationAttemptId attemptId, List<ResourceRequest> ask,
       List<SchedulingRequest> schedulingRequests, List<ContainerId> release, List<String> blacklistAdditions,
       List<String> blacklistRemovals, ContainerUpdates updateRequests) {
+    RMContainer newAm = amContainersToHandOver.remove(attemptId);
+    if (newAm != null) {
+      underWriteLock(() -> {
+        conversion.handOver(getApplicationAttempt(attemptId), List.of(newAm));
+        return null;
+      });
+    }
     List<ResourceRequest> rest = withoutServedCounts(attemptId, ask);
-    if (!rest.isEmpty() && updates().hasPool(attemptId)) {
+    if (!rest.isEmpty() && (updates().hasPool(attemptId) || updates().holdsAmPlaceFor(attemptId))) {
       List<ResourceRequest> asked = rest;
       rest = underWriteLock(() -> serveFromPool(attemptId, asked));
       // Journaled before the new attempt receives them (this call's response), out of the write lock.
@@ -381,7 +400,9 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     if (am == null) {
       return ask;
     }
-    conversion.handOver(app, List.of(am));
+    // Not in this call's response: the RM's own AM ask (RMAppAttemptImpl.ScheduleTransition) expects none there and
+    // takes the container at its next allocate, once the container's START told the attempt it is allocated.
+    amContainersToHandOver.put(attemptId, am);
     updates().amPlaceTaken(place, am.getContainerId());
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {

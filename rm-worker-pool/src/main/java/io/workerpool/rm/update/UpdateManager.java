@@ -105,6 +105,10 @@ public final class UpdateManager {
     final List<PooledWorker> pool = new ArrayList<>();
     /** AM1's container, ended but still charged: the place the new AM's container takes. */
     PooledWorker heldAm;
+    /** Pooled workers whose process ended: their containers hold the place, nothing runs on the node. */
+    final Set<ContainerId> held = new java.util.HashSet<>();
+    /** Read from the journal: the old AM's node had reported it gone before the RM restarted. */
+    boolean oldAmSeenGone;
     /** Journaled workers a restarted RM has not yet heard of from their nodes, by old container. */
     final Map<ContainerId, WorkerRecord> unreported = new HashMap<>();
 
@@ -358,6 +362,7 @@ public final class UpdateManager {
       return true;
     }
     if (a.pool.stream().anyMatch(w -> w.containerId().equals(id))) {
+      a.held.add(id);
       a.update.workerHeld(id, "its process ended while pooled (" + how + "); its place on " + nodeId
           + " is held for the new attempt");
       journalLater(a);
@@ -373,7 +378,7 @@ public final class UpdateManager {
    */
   public synchronized PooledWorker claimAmPlace(ApplicationAttemptId attemptId, Resource asked) {
     Active a = active.get(attemptId.getApplicationId());
-    if (a == null || !attemptId.equals(a.newAttempt) || a.heldAm == null) {
+    if (!holdsAmPlaceFor(a, attemptId)) {
       return null;
     }
     PooledWorker place = a.heldAm;
@@ -389,6 +394,16 @@ public final class UpdateManager {
     }));
     journalLater(a);
     return null;
+  }
+
+  /** Whether AM1's place waits for this attempt's AM container (its ask may come before the update knows it). */
+  public synchronized boolean holdsAmPlaceFor(ApplicationAttemptId attemptId) {
+    return holdsAmPlaceFor(active.get(attemptId.getApplicationId()), attemptId);
+  }
+
+  private static boolean holdsAmPlaceFor(Active a, ApplicationAttemptId attemptId) {
+    return a != null && a.heldAm != null && (attemptId.equals(a.newAttempt)
+        || a.newAttempt == null && attemptId.getAttemptId() > a.oldAttempt.getAttemptId());
   }
 
   public synchronized void amPlaceTaken(PooledWorker place, ContainerId amContainer) {
@@ -420,6 +435,14 @@ public final class UpdateManager {
     // Every path that ends an update takes the write lock, which the caller holds since its claim.
     Update update = latestByApp.get(appOf(match.worker().containerId()));
     update.workerConverted(match.worker().containerId(), newId, conversionNanos);
+    Active a = active.get(update.applicationId());
+    if (a != null && a.held.remove(match.worker().containerId())) {
+      // Nothing runs in the held place: the node launches the new container as any other.
+      update.workerReplaced(match.worker().containerId(), "its place was held since its process ended; "
+          + newId + " starts there");
+      listener.converted(conversionNanos / 1_000);
+      return;
+    }
     Swap swap = new Swap(update, match.worker(), newId);
     swapsByOld.put(swap.oldId(), swap);
     swapsByNew.put(swap.newId(), swap);
@@ -443,6 +466,8 @@ public final class UpdateManager {
     Active a;
     synchronized (this) {
       a = active.get(attemptId.getApplicationId());
+      // A held place's conversion has no swap to wait for: the last one may end the update.
+      finishIfDone(a);
     }
     Update update = a != null ? a.update : latestByApp(attemptId.getApplicationId());
     if (update != null) {
@@ -636,6 +661,7 @@ public final class UpdateManager {
     a.oldAmContainer = entry.getOldAmContainerId();
     a.raisedMaxAttemptsFrom = entry.getRaisedMaxAttemptsFrom();
     a.claimDeadlineMs = entry.getClaimDeadlineMs();
+    a.oldAmSeenGone = !status.getAmPlace().isEmpty();
     for (WorkerRecord record : status.getWorkersList()) {
       if (record.getState() == WorkerState.POOLED || record.getState() == WorkerState.CONVERTED) {
         a.unreported.put(ContainerId.fromString(record.getOldContainerId()), record);
@@ -705,14 +731,24 @@ public final class UpdateManager {
   }
 
   /**
-   * The old AM container of an attempt a restarted RM recovers while its update had already ended it, or
-   * null: the RM records that AM's end as ABORTED (not a failed attempt) before its node reports it.
+   * The old AM container of an attempt a restarted RM recovers while its update was ending it, or null. Its
+   * end is recorded as ABORTED (not a failed attempt); the caller kills it again if its node still runs it.
    */
   public synchronized ContainerId killedAmOf(ApplicationAttemptId recoveredAttempt) {
     Active a = active.get(recoveredAttempt.getApplicationId());
     boolean killed = a != null && a.oldAttempt.equals(recoveredAttempt) && a.update.phase() == UpdatePhase.POOLING
         && !a.oldAmContainer.isEmpty();
     return killed ? ContainerId.fromString(a.oldAmContainer) : null;
+  }
+
+  /**
+   * Whether the journal shows that the killed AM's node had reported it gone (its place was held): then the
+   * restarted RM can end the attempt at once. Otherwise the AM may still run (the kill reaches a node with its
+   * next heartbeat), and ending its attempt would make the AM shut down gracefully and stop its workers.
+   */
+  public synchronized boolean oldAmSeenGone(ApplicationId appId) {
+    Active a = active.get(appId);
+    return a != null && a.oldAmSeenGone;
   }
 
   /** A restarted RM recovered an attempt after the update's old one: the journal may not have it yet. */
@@ -851,6 +887,7 @@ public final class UpdateManager {
         }
         List<PooledWorker> taken = new ArrayList<>(a.pool);
         a.pool.clear();
+        a.held.clear();
         taken.forEach(w -> a.update.workerEnded(w.containerId(), WorkerState.RELEASED, reason));
         if (a.heldAm != null) {
           taken.add(a.heldAm);

@@ -48,6 +48,15 @@ final class FakeDriver implements ResourceManagerDriver {
     }
   }
 
+  <T> T inReadLockedCallbackResult(Supplier<T> callback) {
+    readLocked = true;
+    try {
+      return callback.get();
+    } finally {
+      readLocked = false;
+    }
+  }
+
   String currentCommand() {
     return current.getCommands().get(0);
   }

@@ -296,4 +296,37 @@ class UpdateInterleavingsTest {
     assertEquals("v1", driver.currentCommand(), "the state store holds the old launch context again");
     assertTrue(after.latest(APP).snapshot().getDiagnostics().contains("previous AM launch context is back"));
   }
+
+  @Test
+  void aPooledWorkerWhoseProcessEndsKeepsItsPlaceAndTheClaimReplacesItAtOnce() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a"), worker(3, "b")));
+    ContainerId dead = worker(2, "a").containerId();
+    boolean held = driver.inReadLockedCallbackResult(() -> updates.holdPlace(dead, NodeId.newInstance("a", 1),
+        WORKER, 137, "killed"));
+    assertTrue(held, "the scheduler keeps the container: its place stays charged");
+    assertEquals(WorkerState.HELD, record(updates, dead).getState());
+    assertEquals(Set.of(dead, worker(3, "b").containerId()), updates.pooledContainers(APP), "hidden from AM2");
+
+    allocate(updates, 2, 10);
+    updates.conversionsDone(ATTEMPT_2);
+    assertEquals(WorkerState.REPLACED, record(updates, dead).getState(), "nothing to stop on the node");
+    updates.containerCompleted(worker(3, "b").containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
+  void theOldAmsPlaceServesTheNewAmAskForTheSameResourceOnlyAndIsReleasedOtherwise() throws Exception {
+    UpdateManager updates = manager();
+    updates.start(new Caller("alice", "10.0.0.1"), APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    ContainerId am1 = driver.amContainer(ATTEMPT_1);
+    Resource amSize = Resource.newInstance(512, 1);
+    assertTrue(updates.holdPlace(am1, NodeId.newInstance("a", 1), amSize, 137, "killed"));
+    assertTrue(updates.holdsAmPlaceFor(ATTEMPT_2), "the RM's AM ask may come before the attempt is recorded");
+
+    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2, Resource.newInstance(768, 1))));
+    engine.runDue();
+    assertEquals(List.of(am1), driver.released, "another AM size: the place is released, the ask scheduled");
+    assertTrue(updates.latest(APP).snapshot().getAmPlace().startsWith("released: the new AM asks for"));
+  }
 }
