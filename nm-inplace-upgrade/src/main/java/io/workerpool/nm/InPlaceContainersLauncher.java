@@ -17,7 +17,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.util.Time;
+import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
+import org.apache.hadoop.yarn.server.api.ContainerType;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.event.Dispatcher;
 import org.apache.hadoop.yarn.server.nodemanager.ContainerExecutor;
@@ -31,6 +34,7 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.Conta
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainerLaunch;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainersLauncher;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainersLauncherEvent;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.SignalContainersLauncherEvent;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.scheduler.OpportunisticContainersQueuePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,8 +138,28 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     switch (event.getType()) {
       case LAUNCH_CONTAINER -> onLaunch(event);
       case CLEANUP_CONTAINER -> onCleanup(event);
+      case SIGNAL_CONTAINER -> onSignal(event);
       default -> super.handle(event);
     }
+  }
+
+  /**
+   * The RM ends an AM for an in-place update with FORCEFUL_SHUTDOWN (no grace in which a stock AM would stop its
+   * workers). The container is first marked killed with ABORTED, so that every report of its end, including the
+   * one a restarted RM gets when this node registers (which goes straight to the attempt), says ABORTED: the
+   * attempt does not count as failed. A FORCEFUL_SHUTDOWN of an AM from {@code yarn container -signal} ends the
+   * same way.
+   */
+  private void onSignal(ContainersLauncherEvent event) {
+    Container container = event.getContainer();
+    if (event instanceof SignalContainersLauncherEvent signal
+        && signal.getCommand() == SignalContainerCommand.FORCEFUL_SHUTDOWN
+        && container.getContainerTokenIdentifier().getContainerType() == ContainerType.APPLICATION_MASTER
+        && container.getContainerState() == ContainerState.RUNNING) {
+      container.sendKillEvent(ContainerExitStatus.ABORTED,
+          "AM killed by the ResourceManager (FORCEFUL_SHUTDOWN), as for an in-place update");
+    }
+    super.handle(event);
   }
 
   private void onLaunch(ContainersLauncherEvent event) {

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import picocli.CommandLine;
@@ -128,6 +129,14 @@ public final class WorkerPoolCli {
     @Option(names = "--no-wait", description = "Return once the update is accepted.")
     boolean noWait;
 
+    @Option(names = "--am-memory", paramLabel = "MB", description = "A new AM container memory; the new AM takes the"
+        + " old AM's place when it fits on that node, else it is scheduled as usual.")
+    Long amMemoryMb;
+
+    @Option(names = "--am-vcores", paramLabel = "N", defaultValue = "1",
+        description = "The new AM container's vcores, with --am-memory (default: ${DEFAULT-VALUE}).")
+    int amVcores;
+
     @Override
     public Integer call() throws Exception {
       ApplicationId appId = parseApplicationId(applicationId);
@@ -152,7 +161,8 @@ public final class WorkerPoolCli {
           parent.out.println("dry run: " + appId + " was not changed");
           return 0;
         }
-        UpdateHandle handle = client.updateApplication(appId, context, null, requestId);
+        Resource amResource = amMemoryMb == null ? null : Resource.newInstance(amMemoryMb, amVcores);
+        UpdateHandle handle = client.updateApplication(appId, context, amResource, requestId);
         parent.out.println("update " + handle.updateId() + " accepted for " + appId);
         if (noWait) {
           return 0;

@@ -39,6 +39,9 @@ import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerReport;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerImpl;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
@@ -178,6 +181,26 @@ class InPlaceUpdateTest {
     java.util.Set<String> ids = workers.stream().map(WorkerReport::containerId).collect(Collectors.toSet());
     return cluster.report().workers().stream().filter(w -> ids.contains(w.containerId()))
         .collect(Collectors.toMap(WorkerReport::containerId, w -> w));
+  }
+
+  @Test
+  void aLargerAmThatFitsOnTheOldAmsNodeTakesItsPlace() throws Exception {
+    ApplicationId appId = app.submit(cluster.client(), "1", 2, 128, SubmitOptions.defaults("am-768"));
+    awaitWorkers(appId, 1, 2);
+    NodeId am1Node = rm().getRMContext().getRMApps().get(appId).getCurrentAppAttempt().getMasterContainer().getNodeId();
+
+    UpdateStatus status = client.updateApplication(appId, app.amLaunchContext("2", 2, 128),
+        Resource.newInstance(768, 1), "").await(Duration.ofMinutes(2));
+
+    assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
+    assertTrue(status.getAmPlace().contains("took AM1's place on " + am1Node) && status.getAmPlace()
+        .contains("now <memory:768"), status.getAmPlace());
+    ContainerId am2 = cluster.client().getApplicationAttemptReport(ApplicationAttemptId.newInstance(appId, 2))
+        .getAMContainerId();
+    ContainerReport am2Report = cluster.client().getContainerReport(am2);
+    assertEquals(am1Node, am2Report.getAssignedNode(), "AM2 runs on AM1's node");
+    assertEquals(768, am2Report.getAllocatedResource().getMemorySize());
+    cluster.client().killApplication(appId);
   }
 
   @Test

@@ -71,13 +71,14 @@ final class ContainerConversion {
   }
 
   /**
-   * @param heldAmPlace C1 is AM1's held place and C3 becomes the new AM's container: converted through the
-   *     stock bookkeeping (the new attempt's AM accounting starts with it), with no replace mark (there is
-   *     nothing on the node to replace)
+   * @param amResource null for a worker; else C1 is AM1's held place and C3 becomes the new AM's container with
+   *     this resource (the caller checked that it fits on the node): converted through the stock bookkeeping
+   *     (the new attempt's AM accounting starts with it), with no replace mark (nothing on the node to replace)
    * @return C3, to be handed over, or null when C1 can no longer be converted (ended, node gone)
    */
   RMContainer convert(FiCaSchedulerApp app, ContainerId oldId, SchedulerRequestKey key, String updateId,
-      boolean heldAmPlace) {
+      Resource amResource) {
+    boolean heldAmPlace = amResource != null;
     long started = System.nanoTime();
     RMContainer c1 = app.getRMContainer(oldId);
     if (c1 == null || c1.getState() != RMContainerState.RUNNING || c1.isAMContainer() != heldAmPlace) {
@@ -90,7 +91,7 @@ final class ContainerConversion {
     if (spanStartedAt == 0) {
       spanStartedAt = started;
     }
-    Resource resource = Resources.clone(c1.getAllocatedResource());
+    Resource resource = Resources.clone(heldAmPlace ? amResource : c1.getAllocatedResource());
     String partition = node.getPartition();
     ContainerId newId = BuilderUtils.newContainerId(app.getApplicationAttemptId(), app.getNewContainerId());
     ContainerStatus replaced = ContainerStatus.newInstance(oldId, ContainerState.COMPLETE,

@@ -23,6 +23,7 @@ import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.ResourceRequest;
 import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
 import org.apache.hadoop.yarn.api.records.impl.pb.ContainerLaunchContextPBImpl;
 import org.apache.hadoop.yarn.server.resourcemanager.RMContext;
@@ -151,21 +152,49 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   @Override
   public void replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext,
       Resource amResource) throws UpdateRefusedException {
-    if (amResource != null) {
-      throw new UpdateRefusedException(Reason.INVALID_ARGUMENT,
-          "changing the AM container resource is not supported; leave am_resource unset");
+    Resource maximum = scheduler.getMaximumResourceCapability();
+    if (amResource != null && !org.apache.hadoop.yarn.util.resource.Resources.fitsIn(amResource, maximum)) {
+      throw new UpdateRefusedException(Reason.INVALID_ARGUMENT, "the new AM resource " + amResource
+          + " is larger than the largest container the scheduler allows (" + maximum + ")");
     }
     ContainerLaunchContext previous = amLaunchContext(appId);
     // ACLs and tokens were registered (ACL manager, token renewer) at submission: keep them.
     launchContext.setApplicationACLs(previous.getApplicationACLs());
     LaunchContextTokens.merge(rm(), rm().getRMApps().get(appId), previous, launchContext);
     launchContext.setTokensConf(previous.getTokensConf());
-    setAndStore(appId, launchContext, previous);
+    Resource previousResource = amResource(appId);
+    if (amResource != null) {
+      setAmResource(appId, amResource);
+    }
+    try {
+      setAndStore(appId, launchContext, previous);
+    } catch (UpdateRefusedException e) {
+      setAmResource(appId, previousResource);
+      throw e;
+    }
   }
 
   @Override
-  public void restoreAmLaunchContext(ApplicationId appId, ContainerLaunchContext previous)
-      throws UpdateRefusedException {
+  public Resource amResource(ApplicationId appId) {
+    return org.apache.hadoop.yarn.util.resource.Resources.clone(
+        rm().getRMApps().get(appId).getApplicationSubmissionContext().getResource());
+  }
+
+  /** The next attempts ask for this AM resource: the submission context and the app's AM requests carry it. */
+  private void setAmResource(ApplicationId appId, Resource resource) {
+    RMApp app = rm().getRMApps().get(appId);
+    app.getApplicationSubmissionContext().setResource(resource);
+    for (ResourceRequest request : app.getAMResourceRequests()) {
+      request.setCapability(resource);
+    }
+  }
+
+  @Override
+  public void restoreAmLaunchContext(ApplicationId appId, ContainerLaunchContext previous,
+      Resource previousAmResource) throws UpdateRefusedException {
+    if (previousAmResource != null) {
+      setAmResource(appId, previousAmResource);
+    }
     setAndStore(appId, previous, amLaunchContext(appId));
   }
 

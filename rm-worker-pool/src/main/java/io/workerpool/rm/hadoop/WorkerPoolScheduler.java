@@ -37,6 +37,8 @@ import org.apache.hadoop.yarn.server.resourcemanager.scheduler.Allocation;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.ContainerUpdates;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerApp;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerNode;
+import org.apache.hadoop.yarn.util.resource.Resources;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.AppAddedSchedulerEvent;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.AppAttemptAddedSchedulerEvent;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.event.AppAttemptRemovedSchedulerEvent;
@@ -359,7 +361,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       long started = System.nanoTime();
       ResourceRequest request = requestOf.get(match.ask());
       RMContainer c3 = conversion.convert(app, match.worker().containerId(), SchedulerRequestKey.create(request), by,
-          false);
+          null);
       if (c3 == null) {
         updates().conversionFailed(match, "the container ended before it could be converted");
         continue;
@@ -390,20 +392,28 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       return ask;
     }
     ApplicationAttemptId attemptId = app.getApplicationAttemptId();
-    PooledWorker place = updates().claimAmPlace(attemptId,
-        getNormalizedResource(amAsk.getCapability(), getMaximumResourceCapability()));
+    PooledWorker place = updates().claimAmPlace(attemptId);
     if (place == null) {
       return ask;
     }
+    Resource asked = getNormalizedResource(amAsk.getCapability(), getMaximumResourceCapability());
+    FiCaSchedulerNode node = getNode(place.nodeId());
+    if (node == null || !Resources.fitsIn(asked, Resources.add(node.getUnallocatedResource(), place.resource()))) {
+      updates().amPlaceNotUsed(place, "the new AM asks for " + asked + "; AM1's place on " + place.nodeId()
+          + " has " + place.resource() + (node == null ? " and the node is gone" : " and the node has only "
+          + node.getUnallocatedResource() + " more free"));
+      return ask;
+    }
     RMContainer am = conversion.convert(app, place.containerId(), SchedulerRequestKey.create(amAsk),
-        "attempt " + attemptId, true);
+        "attempt " + attemptId, asked);
     if (am == null) {
+      updates().amPlaceNotUsed(place, "AM1's container ended before the new AM's could take its place");
       return ask;
     }
     // Not in this call's response: the RM's own AM ask (RMAppAttemptImpl.ScheduleTransition) expects none there and
     // takes the container at its next allocate, once the container's START told the attempt it is allocated.
     amContainersToHandOver.put(attemptId, am);
-    updates().amPlaceTaken(place, am.getContainerId());
+    updates().amPlaceTaken(place, am.getContainerId(), asked);
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
       rest.add(request == amAsk ? withCount(request, request.getNumContainers() - 1) : request);

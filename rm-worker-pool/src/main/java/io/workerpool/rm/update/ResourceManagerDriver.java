@@ -45,13 +45,20 @@ public interface ResourceManagerDriver {
 
   /**
    * Makes {@code launchContext} the AM launch context of the application's next attempts and stores it
-   * durably, keeping the current ACLs and tokens.
+   * durably, keeping the current ACLs and tokens; with {@code amResource}, their AM container resource too.
    */
   void replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext, Resource amResource)
       throws UpdateRefusedException;
 
-  /** Puts back a launch context {@link #amLaunchContext} returned, exactly, and stores it durably. */
-  void restoreAmLaunchContext(ApplicationId appId, ContainerLaunchContext previous) throws UpdateRefusedException;
+  /** The AM container resource of the application's next attempts. */
+  Resource amResource(ApplicationId appId);
+
+  /**
+   * Puts back a launch context {@link #amLaunchContext} returned, exactly, and the AM resource, and stores them
+   * durably.
+   */
+  void restoreAmLaunchContext(ApplicationId appId, ContainerLaunchContext previous, Resource previousAmResource)
+      throws UpdateRefusedException;
 
   /**
    * Kills the attempt's AM process at once, with no grace in which a stock AM's shutdown would stop the

@@ -27,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
@@ -98,6 +99,7 @@ public final class UpdateManager {
     ApplicationAttemptId oldAttempt;
     ApplicationAttemptId newAttempt;
     ContainerLaunchContext previousLaunchContext;
+    Resource previousAmResource;
     String oldAmContainer = "";
     int raisedMaxAttemptsFrom;
     long claimDeadlineMs;
@@ -155,6 +157,7 @@ public final class UpdateManager {
     }
     ApplicationAttemptId currentAttempt = driver.checkUpdatable(appId, caller);
     ContainerLaunchContext previous = driver.amLaunchContext(appId);
+    Resource previousAmResource = driver.amResource(appId);
     ContainerId oldAm = driver.amContainer(currentAttempt);
     int raiseFrom = driver.maxAppAttempts(appId) == 1 ? 1 : 0;
     Active a;
@@ -164,6 +167,7 @@ public final class UpdateManager {
       update.setAttempts(currentAttempt.toString(), null);
       a = new Active(update, currentAttempt);
       a.previousLaunchContext = previous;
+      a.previousAmResource = previousAmResource;
       a.oldAmContainer = oldAm == null ? "" : oldAm.toString();
       a.raisedMaxAttemptsFrom = raiseFrom;
       active.put(appId, a);
@@ -372,28 +376,35 @@ public final class UpdateManager {
   }
 
   /**
-   * The RM asks for the new attempt's AM container: it takes AM1's held place when it asks for the same
-   * resource; otherwise the place is released and the ask is scheduled as usual. The caller holds the write
-   * lock and reports a taken place with {@link #amPlaceTaken}.
+   * The RM asks for the new attempt's AM container: it takes AM1's held place, if any. The caller holds the write
+   * lock and reports {@link #amPlaceTaken} or {@link #amPlaceNotUsed}.
    */
-  public synchronized PooledWorker claimAmPlace(ApplicationAttemptId attemptId, Resource asked) {
+  public synchronized PooledWorker claimAmPlace(ApplicationAttemptId attemptId) {
     Active a = active.get(attemptId.getApplicationId());
     if (!holdsAmPlaceFor(a, attemptId)) {
       return null;
     }
     PooledWorker place = a.heldAm;
     a.heldAm = null;
-    if (place.resource().equals(asked)) {
-      return place;
+    return place;
+  }
+
+  /** The new AM's container could not take AM1's place (it asks for more than its node has): the place is released. */
+  public void amPlaceNotUsed(PooledWorker place, String why) {
+    Active a;
+    synchronized (this) {
+      a = active.get(appOf(place.containerId()));
+      if (a != null) {
+        a.update.amPlace("released: " + why + "; the new AM's container is scheduled as usual");
+      }
     }
-    a.update.amPlace("released: the new AM asks for " + asked + " and AM1's place on " + place.nodeId() + " has "
-        + place.resource() + "; the new AM's container is scheduled as usual");
     engine.execute(() -> driver.underWriteLock(() -> {
-      driver.release(place.containerId(), "Released by the Worker Pool: the new AM asks for another resource");
+      driver.release(place.containerId(), "Released by the Worker Pool: " + why);
       return null;
     }));
-    journalLater(a);
-    return null;
+    if (a != null) {
+      journalLater(a);
+    }
   }
 
   /** Whether AM1's place waits for this attempt's AM container (its ask may come before the update knows it). */
@@ -406,10 +417,11 @@ public final class UpdateManager {
         || a.newAttempt == null && attemptId.getAttemptId() > a.oldAttempt.getAttemptId());
   }
 
-  public synchronized void amPlaceTaken(PooledWorker place, ContainerId amContainer) {
+  public synchronized void amPlaceTaken(PooledWorker place, ContainerId amContainer, Resource resource) {
     Active a = active.get(appOf(place.containerId()));
     if (a != null) {
-      a.update.amPlace(amContainer + " took AM1's place on " + place.nodeId() + " (" + place.resource() + ")");
+      a.update.amPlace(amContainer + " took AM1's place on " + place.nodeId() + " (" + place.resource()
+          + (resource.equals(place.resource()) ? "" : ", now " + resource) + ")");
     }
   }
 
@@ -595,7 +607,7 @@ public final class UpdateManager {
       }
     }
     String why = "the new attempt " + attemptId + " ended (" + state + ")";
-    engine.execute(() -> endPool(a, why + " before claiming it", () -> fail(a, why + " during the update")));
+    engine.execute(() -> endPool(a, why + " before claiming it", leftovers -> fail(a, why + " during the update")));
   }
 
   // ---- recovery -----------------------------------------------------------------------------
@@ -657,6 +669,9 @@ public final class UpdateManager {
     }
     if (!entry.getPreviousAmLaunchContext().isEmpty()) {
       a.previousLaunchContext = LaunchContextCodec.decode(entry.getPreviousAmLaunchContext());
+    }
+    if (entry.hasPreviousAmResource()) {
+      a.previousAmResource = LaunchContextCodec.decode(entry.getPreviousAmResource());
     }
     a.oldAmContainer = entry.getOldAmContainerId();
     a.raisedMaxAttemptsFrom = entry.getRaisedMaxAttemptsFrom();
@@ -862,12 +877,15 @@ public final class UpdateManager {
 
   /** Engine step: the pool's leftovers are released; the update ends. */
   private void claimDeadlinePassed(Active a) {
-    endPool(a, "not claimed by the new attempt within " + settings.claimTimeoutMs() + " ms", () -> {
+    endPool(a, "not claimed by the new attempt within " + settings.claimTimeoutMs() + " ms", leftovers -> {
       a.unreported.forEach((old, record) -> a.update.workerEnded(old, WorkerState.LOST,
           "its node did not report it to the restarted ResourceManager before the claim deadline"));
       a.unreported.clear();
       if (a.update.phase() == UpdatePhase.CONVERTING) {
         finishIfDone(a);
+      } else if (leftovers == 0) {
+        fail(a, "no pooled worker was left for the new attempt " + a.newAttempt + " to claim within "
+            + settings.claimTimeoutMs() + " ms (see each worker's record)");
       } else {
         fail(a, "the new attempt " + a.newAttempt + " asked for no workers within " + settings.claimTimeoutMs()
             + " ms; its pooled workers were released");
@@ -877,9 +895,10 @@ public final class UpdateManager {
 
   /**
    * Engine step: under the scheduler's write lock (so that no claim is half-way), takes the pool's
-   * leftovers, records them as released and runs {@code conclude}; journals that; then releases them.
+   * leftovers, records them as released and runs {@code conclude} with their count; journals that; then releases
+   * them.
    */
-  private void endPool(Active a, String reason, Runnable conclude) {
+  private void endPool(Active a, String reason, IntConsumer conclude) {
     List<PooledWorker> leftovers = driver.underWriteLock(() -> {
       synchronized (this) {
         if (active.get(a.appId()) != a) {
@@ -894,7 +913,7 @@ public final class UpdateManager {
           a.update.amPlace("released: " + reason);
           a.heldAm = null;
         }
-        conclude.run();
+        conclude.accept(taken.size());
         return taken;
       }
     });
@@ -940,7 +959,7 @@ public final class UpdateManager {
 
   private void restoreLaunchContext(Active a) {
     try {
-      driver.restoreAmLaunchContext(a.appId(), a.previousLaunchContext);
+      driver.restoreAmLaunchContext(a.appId(), a.previousLaunchContext, a.previousAmResource);
     } catch (UpdateRefusedException | RuntimeException e) {
       LOG.error("Update {}: could not put back the previous AM launch context of {}: {}", a.update.id(), a.appId(),
           e.getMessage());
@@ -974,6 +993,9 @@ public final class UpdateManager {
       synchronized (this) {
         if (a.previousLaunchContext != null) {
           entry.setPreviousAmLaunchContext(LaunchContextCodec.encode(a.previousLaunchContext));
+        }
+        if (a.previousAmResource != null) {
+          entry.setPreviousAmResource(LaunchContextCodec.encode(a.previousAmResource));
         }
         entry.setOldAmContainerId(a.oldAmContainer)
             .setRaisedMaxAttemptsFrom(a.raisedMaxAttemptsFrom)

@@ -31,6 +31,7 @@ final class FakeDriver implements ResourceManagerDriver {
   boolean refuseTakeBack;
   private ContainerLaunchContext current = ContainerLaunchContext.newInstance(null, null, List.of("v1"), null, null,
       null);
+  private Resource amResource = Resource.newInstance(512, 1);
   private int writeLockHolds;
   private boolean readLocked;
 
@@ -99,13 +100,23 @@ final class FakeDriver implements ResourceManagerDriver {
   public synchronized void replaceAmLaunchContext(ApplicationId appId, ContainerLaunchContext launchContext,
       Resource amResource) {
     current = launchContext;
+    if (amResource != null) {
+      this.amResource = amResource;
+    }
     launchContexts.add(launchContext.getCommands().get(0));
   }
 
   @Override
-  public synchronized void restoreAmLaunchContext(ApplicationId appId, ContainerLaunchContext previous) {
+  public synchronized void restoreAmLaunchContext(ApplicationId appId, ContainerLaunchContext previous,
+      Resource previousAmResource) {
     current = previous;
+    amResource = previousAmResource;
     restored++;
+  }
+
+  @Override
+  public Resource amResource(ApplicationId appId) {
+    return amResource;
   }
 
   @Override

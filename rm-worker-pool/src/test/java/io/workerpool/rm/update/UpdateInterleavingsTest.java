@@ -315,7 +315,7 @@ class UpdateInterleavingsTest {
   }
 
   @Test
-  void theOldAmsPlaceServesTheNewAmAskForTheSameResourceOnlyAndIsReleasedOtherwise() throws Exception {
+  void theOldAmsPlaceIsReleasedWhenTheNewAmCannotTakeIt() throws Exception {
     UpdateManager updates = manager();
     updates.start(new Caller("alice", "10.0.0.1"), APP,
         ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
@@ -324,9 +324,54 @@ class UpdateInterleavingsTest {
     assertTrue(updates.holdPlace(am1, NodeId.newInstance("a", 1), amSize, 137, "killed"));
     assertTrue(updates.holdsAmPlaceFor(ATTEMPT_2), "the RM's AM ask may come before the attempt is recorded");
 
-    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2, Resource.newInstance(768, 1))));
+    PooledWorker place = driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2));
+    assertEquals(am1, place.containerId());
+    updates.amPlaceNotUsed(place, "the new AM asks for <memory:768> and the node has only <memory:0> more free");
     engine.runDue();
-    assertEquals(List.of(am1), driver.released, "another AM size: the place is released, the ask scheduled");
+    assertEquals(List.of(am1), driver.released, "the place is released, the ask scheduled as usual");
     assertTrue(updates.latest(APP).snapshot().getAmPlace().startsWith("released: the new AM asks for"));
+    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2)), "claimed once");
+  }
+
+  @Test
+  void heldPlacesAreReleasedAtTheClaimDeadline() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a")));
+    ContainerId dead = worker(2, "a").containerId();
+    updates.holdPlace(dead, NodeId.newInstance("a", 1), WORKER, 137, "killed");
+
+    engine.advance(CLAIM_TIMEOUT_MS);
+
+    assertEquals(List.of(dead), driver.released);
+    assertEquals(WorkerState.RELEASED, record(updates, dead).getState());
+    assertTrue(updates.latest(APP).snapshot().getDiagnostics().contains("asked for no workers"));
+  }
+
+  @Test
+  void heldPlacesAndTheOldAmsPlaceAreReleasedWhenTheNewAttemptEnds() throws Exception {
+    UpdateManager updates = manager();
+    updates.start(new Caller("alice", "10.0.0.1"), APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    ContainerId am1 = driver.amContainer(ATTEMPT_1);
+    updates.holdPlace(am1, NodeId.newInstance("a", 1), Resource.newInstance(512, 1), 137, "killed");
+    updates.newAttemptAdded(ATTEMPT_2, List.of(worker(2, "a")));
+    updates.holdPlace(worker(2, "a").containerId(), NodeId.newInstance("a", 1), WORKER, 1, "exited");
+
+    updates.attemptEnded(ATTEMPT_2, "FAILED");
+    engine.runDue();
+
+    assertEquals(Set.of(am1, worker(2, "a").containerId()), Set.copyOf(driver.released));
+    assertEquals(UpdatePhase.FAILED, updates.latest(APP).phase());
+    assertTrue(updates.latest(APP).snapshot().getAmPlace().startsWith("released"));
+  }
+
+  @Test
+  void anUpdateWhosePoolDiedEntirelySaysSoAtTheDeadline() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a")));
+    updates.containerCompleted(worker(2, "a").containerId(), -100, "node lost");
+
+    engine.advance(CLAIM_TIMEOUT_MS);
+
+    assertTrue(updates.latest(APP).snapshot().getDiagnostics().contains("no pooled worker was left"),
+        updates.latest(APP).snapshot().getDiagnostics());
   }
 }
