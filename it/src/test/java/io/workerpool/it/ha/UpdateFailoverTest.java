@@ -23,6 +23,7 @@ import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
 import io.workerpool.proto.WorkerState;
+import io.workerpool.protocol.WorkerPoolConfigKeys;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -50,9 +51,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * RM HA failover in each phase of an update: the active RM is stopped while the update is in that phase, the
- * other RM becomes active, resumes the update from its journal and finishes it; the workers are replaced in
- * place on their own nodes; a CLI {@code update} started before the failover ends with the final table.
+ * RM HA failover in each phase of an update (and just after it was accepted): the active RM is stopped while the
+ * update is in that phase, the other RM becomes active, resumes the update from its journal and finishes it; the
+ * workers are replaced in place on their own nodes; a CLI {@code update} started before the failover ends with the
+ * final table.
  */
 class UpdateFailoverTest {
   private static final int WORKERS = 4;
@@ -68,7 +70,10 @@ class UpdateFailoverTest {
     // the applications quick all the same.
     ha = HaCluster.start("update-failover", TestCluster.builder("update-failover").nodeManagers(2)
         .set(YarnConfiguration.RM_NM_HEARTBEAT_INTERVAL_MS, "1000")
-        .set("yarn.scheduler.capacity.per-node-heartbeat.multiple-assignments-enabled", "true"), 60_000);
+        .set("yarn.scheduler.capacity.per-node-heartbeat.multiple-assignments-enabled", "true")
+        // Every update waits 2 s between storing the new launch context and ending the old AM: the window in which
+        // the RM dies "just after accepting".
+        .set(WorkerPoolConfigKeys.TEST_PAUSE_BEFORE_AM_END_MS, "2000"), 60_000);
     cluster = ha.cluster();
     app = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(), 1L << 20);
   }
@@ -84,6 +89,12 @@ class UpdateFailoverTest {
   void bothResourceManagersUp() throws Exception {
     ha.restartStopped();
     ha.awaitNodes(2);
+  }
+
+  /** Either the new RM resumes and finishes the update, or it is FAILED and the old launch context is stored. */
+  @Test
+  void failoverJustAfterTheUpdateWasAcceptedBeforeTheOldAmEnded() throws Exception {
+    updateAndFailOver(UpdatePhase.ACCEPTED, SubmitOptions.defaults("failover-accepted"), Map.of());
   }
 
   @Test
@@ -138,11 +149,18 @@ class UpdateFailoverTest {
       int code = cli.get(4, TimeUnit.MINUTES);
       String shown = out.toString();
       System.out.println(shown + err);
-      assertEquals(0, code, "the CLI update started before the failover succeeded:\n" + shown + err);
-
       UpdateStatus status = client.latestUpdate(appId);
       System.out.println(status);
-      assertEquals(atKill.getUpdateId(), status.getUpdateId());
+      assertEquals(atKill.getUpdateId(), status.getUpdateId(), "no second update was started (a call retried on"
+          + " the new RM returns the update of its request id)");
+      assertTrue(shown.contains("update " + status.getUpdateId() + " of " + appId + ": " + status.getPhase()),
+          "the CLI update started before the failover ends with the final status:\n" + shown + err);
+      if (killIn == UpdatePhase.ACCEPTED && status.getPhase() == UpdatePhase.FAILED) {
+        assertEquals(1, code, shown);
+        assertTheOldVersionRunsOn(appId);
+        return;
+      }
+      assertEquals(0, code, "the CLI update started before the failover succeeded:\n" + shown + err);
       assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
       assertTrue(status.getRecoveries() >= 1, "rm" + active + " resumed the update from its journal: " + status);
       assertKilledIn(killIn, status, killedAt);
@@ -164,10 +182,24 @@ class UpdateFailoverTest {
       assertNoAttemptFailed(appId);
       ClusterUsage.awaitChargesEqualRunningContainers(cluster.yarn(), ha.active(), 2, "default");
     } finally {
-      app.stopAttempt(attempt(appId, 2).toString());
+      app.stopAttempt(cluster.client().getApplicationReport(appId).getCurrentApplicationAttemptId().toString());
       await().atMost(Duration.ofSeconds(60)).until(() -> cluster.client().getApplicationReport(appId)
           .getYarnApplicationState().ordinal() >= YarnApplicationState.FINISHED.ordinal());
     }
+  }
+
+  /**
+   * An update that failed before the old AM ended leaves it running its workers, and the state store holds the old
+   * launch context again: the attempt after a crash of the old AM runs version 1.
+   */
+  private static void assertTheOldVersionRunsOn(ApplicationId appId) throws Exception {
+    assertEquals(WORKERS, cluster.report().running(attempt(appId, 1)).size(), "the old AM's workers run on");
+    app.crashAttempt(attempt(appId, 1).toString());
+    String attempt2 = attempt(appId, 2).toString();
+    await().atMost(Duration.ofSeconds(90)).until(() -> cluster.report().amLines(attempt2).stream()
+        .anyMatch(l -> l.startsWith("start ")));
+    assertTrue(cluster.report().amLines(attempt2).contains("start version=1 attempt=" + attempt2),
+        cluster.report().amLines(attempt2).toString());
   }
 
   /** Polls the update until it is in {@code phase} (CONVERTING: with some workers converted and some still pooled). */

@@ -75,7 +75,7 @@ class UpdateStressTest {
     TestApplication app = fixture.app();
     WorkerPoolClient client = fixture.client();
     // Its workers exit as soon as they start and its AM asks for each one again: containers come and go all along.
-    ApplicationId competitor = app.submit(cluster.client(), app.amLaunchContext("c", 2, WORKER_MB,
+    ApplicationId competitor = app.submit(cluster.client(), app.amLaunchContext("c", 1, WORKER_MB,
         WorkerFault.EXIT_AT_START), SubmitOptions.defaults("competitor"));
     ApplicationId appId = app.submit(cluster.client(), "1", WORKERS, WORKER_MB, SubmitOptions.defaults("stressed"));
     awaitRunning(cluster.report(), attempt(appId, 1), WORKERS);
