@@ -22,6 +22,7 @@ import org.apache.hadoop.yarn.api.records.LocalResource;
 import org.apache.hadoop.yarn.api.records.LocalResourceType;
 import org.apache.hadoop.yarn.api.records.LocalResourceVisibility;
 import org.apache.hadoop.yarn.api.records.URL;
+import org.apache.hadoop.yarn.client.util.YarnClientUtils;
 
 /**
  * The CLI's description of a new AM launch context, as JSON:
@@ -71,7 +72,8 @@ public final class LaunchContextFile {
       resources.put(entry.getKey(), LocalResource.newInstance(URL.fromPath(fs.makeQualified(path)), r.type,
           r.visibility, status.getLen(), status.getModificationTime(), r.pattern));
       if (UserGroupInformation.isSecurityEnabled()) {
-        fs.addDelegationTokens(UserGroupInformation.getCurrentUser().getShortUserName(), credentials);
+        // The RM renews the application's tokens, so it must be their renewer (as for submission).
+        fs.addDelegationTokens(YarnClientUtils.getRmPrincipal(conf), credentials);
       }
     }
     DataOutputBuffer tokens = new DataOutputBuffer();
