@@ -25,6 +25,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * README's "Deploying on a YARN cluster", followed on a cluster of separate processes: an unmodified
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * does; every worker must be replaced in place on its own node, as the workers themselves and YARN report.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedRealCluster.class)
 class RealClusterDistributedShellTest {
   private static final int WORKERS = 4;
   private static RealCluster cluster;
@@ -39,8 +41,8 @@ class RealClusterDistributedShellTest {
   private static ApplicationId appId;
 
   @BeforeAll
-  static void deploy() throws Exception {
-    cluster = RealCluster.builder("dshell").applicationJars(Jars.jersey1()).build().start();
+  static void deploy(RealCluster shared) throws Exception {
+    cluster = shared;
     app = DistributedShellApp.submit(cluster, "realcluster-dshell", WORKERS, "1");
     appId = app.awaitRunning(Duration.ofMinutes(2));
     RealCluster.await(Duration.ofMinutes(2), WORKERS + " version-1 workers heartbeating",
@@ -52,9 +54,7 @@ class RealClusterDistributedShellTest {
   static void stop() throws Exception {
     if (app != null) {
       app.stopClient();
-    }
-    if (cluster != null) {
-      cluster.close();
+      cluster.client().killApplication(appId);
     }
   }
 

@@ -21,11 +21,11 @@ import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerReport;
 import org.apache.hadoop.yarn.api.records.ContainerState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Faults during an in-place update on the multi-process cluster: a NodeManager or the active
@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * standby RM taking over). Each test deploys its own distributedshell application and judges the
  * outcome from the workers' own reports and YARN's, never from the Worker Pool's records.
  */
+@ExtendWith(SharedRealCluster.class)
 class RealClusterFaultsTest {
   private static final int WORKERS = 4;
   private static RealCluster cluster;
@@ -40,15 +41,8 @@ class RealClusterFaultsTest {
   private String name;
 
   @BeforeAll
-  static void startCluster() throws Exception {
-    cluster = RealCluster.builder("faults").applicationJars(Jars.jersey1()).build().start();
-  }
-
-  @AfterAll
-  static void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
+  static void useCluster(RealCluster shared) {
+    cluster = shared;
   }
 
   @AfterEach

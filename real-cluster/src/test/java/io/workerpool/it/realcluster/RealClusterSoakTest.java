@@ -16,6 +16,7 @@ import org.apache.hadoop.yarn.api.records.ContainerState;
 import org.apache.hadoop.yarn.api.records.NodeReport;
 import org.apache.hadoop.yarn.api.records.NodeState;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Many updates in a row of one distributedshell application, each with a random worker count and a
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * process is left. A summary table is printed. Size: {@code -Dsoak.updates=60} (CI runs 3) and
  * {@code -Dsoak.seed=N}.
  */
+@ExtendWith(SharedRealCluster.class)
 class RealClusterSoakTest {
   private static final Pattern NUM_CONTAINERS = Pattern.compile("--num_containers \\d+");
   private static final Pattern PHASE = Pattern.compile("\"phase\": \"([A-Z_]+)\"");
@@ -37,57 +39,55 @@ class RealClusterSoakTest {
   }
 
   @Test
-  void updatesWithRandomWorkerCountsAndFaults() throws Exception {
+  void updatesWithRandomWorkerCountsAndFaults(RealCluster cluster) throws Exception {
     int updates = Integer.getInteger("soak.updates", 3);
     long seed = Long.getLong("soak.seed", System.currentTimeMillis());
     Random random = new Random(seed);
     List<Row> rows = new ArrayList<>();
-    try (RealCluster cluster = RealCluster.builder("soak").applicationJars(Jars.jersey1())
-        .set("yarn.resourcemanager.worker-pool.claim-timeout-ms", "10000").build().start()) {
-      int workers = 2;
-      DistributedShellApp app = DistributedShellApp.submit(cluster, "realcluster-soak", workers, "soak-0");
-      try {
-        ApplicationId appId = app.awaitRunning(Duration.ofMinutes(2));
-        List<Worker> current = WorkerLogs.awaitHeartbeating(cluster.workerReports(), "soak-0", workers,
-            Duration.ofMinutes(2));
-        CommandResult listing = cluster.cli("launch-context", appId.toString());
-        List<String> lines = listing.stdout().lines().toList();
-        String command = lines.get(lines.indexOf("commands:") + 1).trim();
-        for (int i = 1; i <= updates; i++) {
-          int next = 1 + random.nextInt(4);
-          Fault fault = Fault.values()[random.nextInt(Fault.values().length)];
-          long start = System.nanoTime();
-          String version = "soak-" + i;
-          command = NUM_CONTAINERS.matcher(command.replace("WP_VERSION=soak-" + (i - 1), "WP_VERSION=" + version))
-              .replaceFirst("--num_containers " + next);
-          CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait", "--command", command);
-          assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
-          switch (fault) {
-            case NM_RESTART -> {
-              Daemon nm = cluster.nodeManagers().get(random.nextInt(cluster.nodeManagers().size()));
-              nm.kill9();
-              nm.start();
-            }
-            case WORKER_KILLED_WHILE_POOLED ->
-                ProcessHandle.of(current.get(0).pid()).ifPresent(ProcessHandle::destroyForcibly);
-            case NONE -> { }
+    int workers = 2;
+    DistributedShellApp app = DistributedShellApp.submit(cluster, "realcluster-soak", workers, "soak-0");
+    ApplicationId appId = app.awaitRunning(Duration.ofMinutes(2));
+    try {
+      List<Worker> current = WorkerLogs.awaitHeartbeating(cluster.workerReports(), "soak-0", workers,
+          Duration.ofMinutes(2));
+      CommandResult listing = cluster.cli("launch-context", appId.toString());
+      List<String> lines = listing.stdout().lines().toList();
+      String command = lines.get(lines.indexOf("commands:") + 1).trim();
+      for (int i = 1; i <= updates; i++) {
+        int next = 1 + random.nextInt(4);
+        Fault fault = Fault.values()[random.nextInt(Fault.values().length)];
+        long start = System.nanoTime();
+        String version = "soak-" + i;
+        command = NUM_CONTAINERS.matcher(command.replace("WP_VERSION=soak-" + (i - 1), "WP_VERSION=" + version))
+            .replaceFirst("--num_containers " + next);
+        CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait", "--command", command);
+        assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
+        switch (fault) {
+          case NM_RESTART -> {
+            Daemon nm = cluster.nodeManagers().get(random.nextInt(cluster.nodeManagers().size()));
+            nm.kill9();
+            nm.start();
           }
-          String phase = awaitFinalPhase(cluster, appId);
-          List<Worker> after = WorkerLogs.awaitHeartbeating(cluster.workerReports(), version, next,
-              Duration.ofMinutes(3));
-          assertEquals(next, after.size(), "new workers of " + version);
-          for (Worker old : current) {
-            RealCluster.await(Duration.ofMinutes(1), "old worker " + old + " to end", () -> !old.processAlive());
-          }
-          assertYarnRunsExactly(cluster, appId, after);
-          rows.add(new Row(i, current.size(), next, fault, phase, onSameNodes(current, after),
-              Duration.ofNanos(System.nanoTime() - start).toSeconds()));
-          current = after;
+          case WORKER_KILLED_WHILE_POOLED ->
+              ProcessHandle.of(current.get(0).pid()).ifPresent(ProcessHandle::destroyForcibly);
+          case NONE -> { }
         }
-      } finally {
-        app.stopClient();
-        System.out.println(table(rows, seed));
+        String phase = awaitFinalPhase(cluster, appId);
+        List<Worker> after = WorkerLogs.awaitHeartbeating(cluster.workerReports(), version, next,
+            Duration.ofMinutes(3));
+        assertEquals(next, after.size(), "new workers of " + version);
+        for (Worker old : current) {
+          RealCluster.await(Duration.ofMinutes(1), "old worker " + old + " to end", () -> !old.processAlive());
+        }
+        assertYarnRunsExactly(cluster, appId, after);
+        rows.add(new Row(i, current.size(), next, fault, phase, onSameNodes(current, after),
+            Duration.ofNanos(System.nanoTime() - start).toSeconds()));
+        current = after;
       }
+    } finally {
+      app.stopClient();
+      cluster.client().killApplication(appId);
+      System.out.println(table(rows, seed));
     }
   }
 
