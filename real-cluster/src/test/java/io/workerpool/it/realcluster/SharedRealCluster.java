@@ -27,8 +27,9 @@ public final class SharedRealCluster implements ParameterResolver {
     Resource() {
       try {
         cluster = RealCluster.builder("shared").applicationJars(Jars.jersey1())
-            // Updates that ask for fewer workers than they had release the rest soon.
-            .set("yarn.resourcemanager.worker-pool.claim-timeout-ms", "10000")
+            // Updates that ask for fewer workers than they had release the rest sooner (default 60 s); long
+            // enough for a new AM whose NodeManager was restarted.
+            .set("yarn.resourcemanager.worker-pool.claim-timeout-ms", "30000")
             .build().start();
       } catch (Exception e) {
         throw new IllegalStateException("the real cluster did not start: " + e.getMessage(), e);
