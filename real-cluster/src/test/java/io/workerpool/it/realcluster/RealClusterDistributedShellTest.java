@@ -1,7 +1,6 @@
 package io.workerpool.it.realcluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,7 +80,7 @@ class RealClusterDistributedShellTest {
     // Each node runs as many new workers as it ran old ones: every worker was replaced on its own node.
     assertEquals(countByNode(before), countByNode(after));
     for (Worker old : before) {
-      assertFalse(old.processAlive(), "old worker " + old + " still runs");
+      RealCluster.await(Duration.ofMinutes(1), "old worker " + old + " to end", () -> !old.processAlive());
     }
 
     // YARN: the same application, now on its second attempt, whose live containers are the new workers.
