@@ -214,7 +214,12 @@ public class WorkerPoolClient extends YarnClientImpl {
         return held;
       }
     }
-    ownToken = getRMDelegationToken(new Text(user.getShortUserName()));
+    try {
+      ownToken = getRMDelegationToken(new Text(user.getShortUserName()));
+    } catch (IOException e) {
+      throw new IOException("cannot get an RM delegation token as " + user + ": log in with Kerberos first (kinit,"
+          + " or a keytab); " + e.getMessage(), e);
+    }
     return ConverterUtils.convertFromYarn(ownToken, (Text) null);
   }
 }

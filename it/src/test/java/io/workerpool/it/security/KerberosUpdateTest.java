@@ -80,7 +80,6 @@ class KerberosUpdateTest {
         .set("yarn.nodemanager.keytab", keytab.getAbsolutePath())
         // The RM web UI would need an HTTP principal for its token filter; this test has no use for it.
         .set("yarn.resourcemanager.webapp.delegation-token-auth-filter.enabled", "false")
-        .set("yarn.nodemanager.delete.debug-delay-sec", "600")
         .set(WorkerPoolConfigKeys.SSL_ENABLED, "true")
         .set(WorkerPoolConfigKeys.SSL_SERVER_CONF, serverXml.toString())
         .set(WorkerPoolConfigKeys.SSL_CLIENT_CONF, clientXml.toString());
@@ -120,8 +119,12 @@ class KerberosUpdateTest {
 
     // No Kerberos credentials: no RM delegation token to be had, and a bare user name is not believed.
     UserGroupInformation nobody = UserGroupInformation.createRemoteUser("alice");
+    Configuration noRetries = new Configuration(conf());
+    // A refused Kerberos handshake is retried like a connection failure: for 15 minutes by default.
+    noRetries.setLong("yarn.resourcemanager.connect.max-wait.ms", 1_000);
+    noRetries.setLong("yarn.resourcemanager.connect.retry-interval.ms", 200);
     Exception noCredentials = assertThrows(Exception.class,
-        () -> withClient(nobody, conf(), c -> c.updateApplication(appId, v2)));
+        () -> withClient(nobody, noRetries, c -> c.updateApplication(appId, v2)));
     System.out.println("client without credentials: " + noCredentials);
     StatusRuntimeException bareName = assertThrows(StatusRuntimeException.class, () -> bareNameUpdate(appId, v2));
     assertEquals(Status.Code.UNAUTHENTICATED, bareName.getStatus().getCode());
