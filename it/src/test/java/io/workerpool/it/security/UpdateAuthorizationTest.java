@@ -86,7 +86,7 @@ class UpdateAuthorizationTest {
         .set("hadoop.proxyuser.flinkop.users", "alice")
         // Short-lived RM delegation tokens, to see an expired one refused.
         .set("yarn.resourcemanager.delegation.token.renew-interval", Long.toString(TOKEN_RENEW_INTERVAL_MS));
-    fixture = UpdateFixture.start(builder, 8_000, 1L << 20);
+    fixture = UpdateFixture.start(builder, 30_000, 1L << 20);
     cluster = fixture.cluster();
     app = fixture.app();
   }

@@ -59,7 +59,7 @@ class WorkerPoolTlsTest {
         .set(WorkerPoolConfigKeys.SSL_ENABLED, "true")
         .set(WorkerPoolConfigKeys.SSL_SERVER_CONF, serverXml.toString())
         .set(WorkerPoolConfigKeys.SSL_CLIENT_CONF, clientXml.toString());
-    fixture = UpdateFixture.start(builder, 8_000, 1L << 20);
+    fixture = UpdateFixture.start(builder, 30_000, 1L << 20);
     cluster = fixture.cluster();
     app = fixture.app();
   }
