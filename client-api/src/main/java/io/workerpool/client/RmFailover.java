@@ -11,6 +11,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.hadoop.io.retry.RetryPolicy;
@@ -74,7 +75,8 @@ final class RmFailover implements AutoCloseable {
    * when the retries are used up) throws the failure.
    */
   void failedOver(StatusRuntimeException failure, int failovers) throws WorkerPoolException {
-    if (failure.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+    if (failure.getStatus().getCode() != Status.Code.UNAVAILABLE || tlsFailure(failure)) {
+      // A TLS failure (an untrusted certificate, a plaintext peer) is the same on every retry and every RM.
       throw new WorkerPoolException(failure);
     }
     RmAddress tried = currentRm();
@@ -99,6 +101,15 @@ final class RmFailover implements AutoCloseable {
       throw new WorkerPoolException(Status.CANCELLED.withDescription("interrupted while failing over")
           .asRuntimeException());
     }
+  }
+
+  private static boolean tlsFailure(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SSLException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private synchronized RmAddress currentRm() {

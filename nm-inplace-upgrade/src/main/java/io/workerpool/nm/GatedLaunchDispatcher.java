@@ -3,13 +3,13 @@ package io.workerpool.nm;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.event.Dispatcher;
 import org.apache.hadoop.yarn.event.Event;
 import org.apache.hadoop.yarn.event.EventHandler;
-import org.apache.hadoop.yarn.server.nodemanager.Context;
-import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerEvent;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerEventType;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerExitEvent;
@@ -26,15 +26,16 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Cont
  */
 final class GatedLaunchDispatcher implements Dispatcher {
   private final Dispatcher dispatcher;
-  private final Context context;
+  private final Function<ContainerId, Optional<ContainerState>> stateOf;
   /** Gated containers, to their held CONTAINER_LAUNCHED event (null until it came); guarded by this. */
   private final Map<ContainerId, ContainerEvent> gated = new HashMap<>();
   /** Gated containers whose process ended before their gate was opened; guarded by this. */
   private final Set<ContainerId> endedAtGate = new HashSet<>();
 
-  GatedLaunchDispatcher(Dispatcher dispatcher, Context context) {
+  /** @param stateOf the NodeManager's state of a container, if it knows the container */
+  GatedLaunchDispatcher(Dispatcher dispatcher, Function<ContainerId, Optional<ContainerState>> stateOf) {
     this.dispatcher = dispatcher;
-    this.context = context;
+    this.stateOf = stateOf;
   }
 
   /** Called before the gated container's launch is submitted. */
@@ -96,9 +97,8 @@ final class GatedLaunchDispatcher implements Dispatcher {
     }
     gated.remove(id);
     endedAtGate.add(id);
-    Container container = context.getContainers().get(id);
-    if (type == ContainerEventType.CONTAINER_KILLED_ON_REQUEST && container != null
-        && container.getContainerState() == ContainerState.KILLING) {
+    if (type == ContainerEventType.CONTAINER_KILLED_ON_REQUEST
+        && stateOf.apply(id).equals(Optional.of(ContainerState.KILLING))) {
       return event;
     }
     int code = event instanceof ContainerExitEvent exit ? exit.getExitCode() : 0;

@@ -24,7 +24,8 @@ final class HeldLaunch {
   private final String markedId;
   private final Batch batch;
   private final long waitDeadline;
-  private Phase phase = Phase.WAITING_FOR_OLD;
+  /** Read by a poll outside the lock: written last by each transition, after the fields it publishes. */
+  private volatile Phase phase = Phase.WAITING_FOR_OLD;
   private Container c1;
   private long prepareStartedAt;
   private long preparedAt;

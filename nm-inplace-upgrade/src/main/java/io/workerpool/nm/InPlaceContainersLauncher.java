@@ -57,6 +57,7 @@ import org.slf4j.LoggerFactory;
 public class InPlaceContainersLauncher extends ContainersLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(InPlaceContainersLauncher.class);
   private static final long POLL_MS = 20;
+  private static final int TIMER_THREADS = 4;
   private static final Map<Context, InPlaceContainersLauncher> BY_CONTEXT = new ConcurrentHashMap<>();
 
   /** Orders held launches against CLEANUP_CONTAINER, which the dispatcher no longer orders for us. */
@@ -93,7 +94,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     context = nmContext;
     exec = containerExec;
     dispatcher = new ReplacedExitStatusDispatcher(nmDispatcher);
-    gates = new GatedLaunchDispatcher(dispatcher, nmContext);
+    gates = new GatedLaunchDispatcher(dispatcher,
+        id -> Optional.ofNullable(nmContext.getContainers().get(id)).map(Container::getContainerState));
     probe = new ProcessGoneProbe(containerExec);
     super.init(nmContext, gates, containerExec, nmDirsHandler, nmContainerManager);
   }
@@ -109,7 +111,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
 
   @Override
   protected void serviceStart() throws Exception {
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    // Several threads: a liveness check forks a process, and a batch checks many old containers at once.
+    timer = Executors.newScheduledThreadPool(TIMER_THREADS, r -> {
       Thread thread = new Thread(r, "InPlaceContainersLauncher timer");
       thread.setDaemon(true);
       return thread;
@@ -308,8 +311,9 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     String key = launch.batch().key();
     SwapBatch batch = batchOf(launch);
     long now = Time.monotonicNow();
+    // Each held launch keeps exactly one poll going: this one's continues whether or not the batch fires.
+    schedulePoll(launch);
     if (!batch.fire(now)) {
-      schedulePoll(launch);
       return;
     }
     List<HeldLaunch> due = held.values().stream()
@@ -360,6 +364,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     settleUnprepared(launch);
   }
 
+  /** Under lock: stops C1 of a prepared member; the member's own poll then waits for C1 to be gone. */
   private void stopReplaced(HeldLaunch launch, long now) {
     Container c1 = launch.c1();
     ContainerId c1Id = c1.getContainerId();
@@ -368,7 +373,6 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       LOG.info("{} is {}, no longer RUNNING: {} takes its place once it is gone", c1Id, c1.getContainerState(),
           launch.c3Id());
       launch.stopping(null, now, now + settings.stopTimeoutMs());
-      schedulePoll(launch);
       return;
     }
     // Read before the kill: the cleanup makes the executor forget C1's pid file.
@@ -386,7 +390,6 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     NMAuditLogger.logSuccess(c1.getUser(), "Stop Container Request", "InPlaceContainersLauncher",
         c1Id.getApplicationAttemptId().getApplicationId(), c1Id);
     LOG.info("Stopping {} to run {} in its place", c1Id, launch.c3Id());
-    schedulePoll(launch);
   }
 
   /** Under lock: C1 is gone; C3 becomes RUNNING and its command runs. */

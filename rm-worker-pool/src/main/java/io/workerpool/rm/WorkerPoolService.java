@@ -102,6 +102,7 @@ public final class WorkerPoolService extends AbstractService {
     if (watchExecutor != null) {
       watchExecutor.shutdownNow();
     }
+    journal.close();
     WorkerPoolMetrics.unregister();
     super.serviceStop();
   }

@@ -28,6 +28,7 @@ import org.apache.hadoop.yarn.api.records.LocalResource;
 import org.apache.hadoop.yarn.api.records.LocalResourceType;
 import org.apache.hadoop.yarn.api.records.LocalResourceVisibility;
 import org.apache.hadoop.yarn.api.records.URL;
+import org.apache.hadoop.yarn.client.util.YarnClientUtils;
 
 /**
  * The CLI's description of an AM launch context, as JSON (what {@code launch-context --json} prints and
@@ -165,7 +166,8 @@ public final class LaunchContextFile {
       throw new IOException("local resource \"" + name + "\": cannot read " + r.path + ": " + e.getMessage(), e);
     }
     if (UserGroupInformation.isSecurityEnabled()) {
-      fs.addDelegationTokens(UserGroupInformation.getCurrentUser().getShortUserName(), credentials);
+      // The RM renews the application's tokens, so it must be their renewer (as for submission).
+      fs.addDelegationTokens(YarnClientUtils.getRmPrincipal(conf), credentials);
     }
     return LocalResource.newInstance(URL.fromPath(fs.makeQualified(path)), r.type, r.visibility,
         status.getLen(), status.getModificationTime(), r.pattern);

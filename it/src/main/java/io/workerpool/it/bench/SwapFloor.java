@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -18,7 +19,8 @@ import java.util.function.Predicate;
  * The floor of an in-place swap on this machine, outside YARN: a test worker (the benchmark's own
  * worker.sh) is sent SIGTERM, exits, and a new one is started in its place, as a NodeManager
  * would if every step of a swap but these took no time. Measured like the in-place swap gap, from
- * the old worker's last heartbeat to the new one's first.
+ * the old worker's last heartbeat to the new one's first, with SIGTERM at a random point of the old
+ * worker's heartbeat cycle as in a swap; and from SIGTERM to the new worker's first heartbeat.
  *
  * @param gapMedianMs old worker's last heartbeat → new worker's first (median over the rounds)
  * @param stopToStartMedianMs SIGTERM sent → new worker's first heartbeat (median)
@@ -26,6 +28,7 @@ import java.util.function.Predicate;
 public record SwapFloor(int rounds, long gapMedianMs, long gapMaxMs, long stopToStartMedianMs,
     long stopToStartMaxMs) {
   private static final long WAIT_MS = 30_000;
+  private static final long HEARTBEAT_MS = 100;
 
   /** Runs {@code rounds} swaps of one worker in {@code dir}. */
   static SwapFloor measure(Path dir, int rounds) throws IOException, InterruptedException {
@@ -38,6 +41,8 @@ public record SwapFloor(int rounds, long gapMedianMs, long gapMaxMs, long stopTo
         String newId = "floor-" + i + "-new";
         Process old = start(dir, report, oldId);
         await(report, oldId, r -> r.heartbeats() >= 3);
+        // A swap's SIGTERM comes at any point of the old worker's 100 ms heartbeat cycle.
+        Thread.sleep(ThreadLocalRandom.current().nextLong(HEARTBEAT_MS));
         long stoppedAt = System.currentTimeMillis();
         old.destroy();
         old.onExit().get(WAIT_MS, TimeUnit.MILLISECONDS);

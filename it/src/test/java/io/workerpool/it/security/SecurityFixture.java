@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.security.PrivilegedExceptionAction;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.DataOutputBuffer;
 import org.apache.hadoop.security.Credentials;
@@ -54,12 +55,13 @@ final class SecurityFixture {
   /** Submits the test application as {@code owner}, with application ACLs, as TestApplication.submit does. */
   static ApplicationId submit(UserGroupInformation owner, Configuration conf, TestApplication app, String name,
       int workers, int workerMb, Map<ApplicationAccessType, String> acls) throws Exception {
-    return submit(owner, conf, app, name, workers, workerMb, acls, null);
+    return submit(owner, conf, app, name, workers, workerMb, acls, launchContext -> { });
   }
 
-  /** @param tokens the AM launch context's tokens (Credentials.writeTokenStorageToStream), or null */
+  /** @param customize changes the AM launch context before it is submitted (tokens, environment) */
   static ApplicationId submit(UserGroupInformation owner, Configuration conf, TestApplication app, String name,
-      int workers, int workerMb, Map<ApplicationAccessType, String> acls, ByteBuffer tokens) throws Exception {
+      int workers, int workerMb, Map<ApplicationAccessType, String> acls, Consumer<ContainerLaunchContext> customize)
+      throws Exception {
     return as(owner, () -> {
       try (YarnClient yarn = YarnClient.createYarnClient()) {
         yarn.init(conf);
@@ -74,7 +76,7 @@ final class SecurityFixture {
         context.setResource(Resource.newInstance(TestApplication.AM_MB, 1));
         ContainerLaunchContext launchContext = app.amLaunchContext("1", workers, workerMb);
         launchContext.setApplicationACLs(acls);
-        launchContext.setTokens(tokens);
+        customize.accept(launchContext);
         context.setAMContainerSpec(launchContext);
         return yarn.submitApplication(context);
       }

@@ -3,6 +3,7 @@ package io.workerpool.it.security;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static io.workerpool.it.security.SecurityFixture.submit;
+import static io.workerpool.it.security.SecurityFixture.tokens;
 import static io.workerpool.it.security.SecurityFixture.withClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,6 +29,7 @@ import io.workerpool.proto.WorkerPoolGrpc;
 import io.workerpool.protocol.LaunchContextCodec;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -227,13 +229,15 @@ class UpdateAuthorizationTest {
   void tokensOfTheNewLaunchContextReachTheNewAmBesideTheApplicationsOwn() throws Exception {
     Credentials submitted = new Credentials();
     submitted.addToken(new Text("kept"), testToken("submitted"));
-    ApplicationId appId = submit(ALICE, conf(), app, "tokens", 1, WORKER_MB, ACLS, SecurityFixture.tokens(submitted));
+    ByteBuffer submittedTokens = tokens(submitted);
+    ApplicationId appId = submit(ALICE, conf(), app, "tokens", 1, WORKER_MB, ACLS,
+        launchContext -> launchContext.setTokens(submittedTokens));
     awaitRunning(cluster.report(), attempt(appId, 1), 1);
     Credentials sent = new Credentials();
     sent.addToken(new Text("kept"), testToken("sent again under the same alias"));
     sent.addToken(new Text("added"), testToken("for a new file"));
     ContainerLaunchContext v2 = app.amLaunchContext("2", 1, WORKER_MB);
-    v2.setTokens(SecurityFixture.tokens(sent));
+    v2.setTokens(tokens(sent));
 
     UpdateStatus status = withClient(ALICE, conf(), c -> c.updateApplication(appId, v2).await(Duration.ofMinutes(2)));
     assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());

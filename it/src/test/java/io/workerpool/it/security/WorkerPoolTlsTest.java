@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
@@ -89,6 +90,10 @@ class WorkerPoolTlsTest {
     }
     Configuration withoutTls = new Configuration(cluster.config());
     withoutTls.setBoolean(WorkerPoolConfigKeys.SSL_ENABLED, false);
+    // A plaintext client cannot tell a TLS server from a broken connection: it retries as YARN clients do, so
+    // the test bounds that (YARN's default is 15 minutes).
+    withoutTls.setLong(YarnConfiguration.RESOURCEMANAGER_CONNECT_MAX_WAIT_MS, 2_000);
+    withoutTls.setLong(YarnConfiguration.RESOURCEMANAGER_CONNECT_RETRY_INTERVAL_MS, 500);
     WorkerPoolException plain = assertThrows(WorkerPoolException.class, () -> update(withoutTls, appId, v2));
     assertEquals(Status.Code.UNAVAILABLE, plain.code());
     assertTrue(plain.getMessage().contains(WorkerPoolConfigKeys.SSL_ENABLED + " the same as the RM's"),

@@ -398,12 +398,17 @@ public final class RealCluster implements AutoCloseable {
   }
 
   static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+    await(Duration.ofMillis(250), timeout, what, condition);
+  }
+
+  static void await(Duration poll, Duration timeout, String what, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("waited " + timeout + " for " + what);
       }
-      Thread.sleep(250);
+      Thread.sleep(poll.toMillis());
     }
   }
 

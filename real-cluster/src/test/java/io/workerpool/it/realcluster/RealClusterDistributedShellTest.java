@@ -1,7 +1,6 @@
 package io.workerpool.it.realcluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * README's "Deploying on a YARN cluster", followed on a cluster of separate processes: an unmodified
@@ -32,6 +32,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * does; every worker must be replaced in place on its own node, as the workers themselves and YARN report.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(SharedRealCluster.class)
 class RealClusterDistributedShellTest {
   private static final int WORKERS = 4;
   private static RealCluster cluster;
@@ -39,8 +40,8 @@ class RealClusterDistributedShellTest {
   private static ApplicationId appId;
 
   @BeforeAll
-  static void deploy() throws Exception {
-    cluster = RealCluster.builder("dshell").applicationJars(Jars.jersey1()).build().start();
+  static void deploy(RealCluster shared) throws Exception {
+    cluster = shared;
     app = DistributedShellApp.submit(cluster, "realcluster-dshell", WORKERS, "1");
     appId = app.awaitRunning(Duration.ofMinutes(2));
     RealCluster.await(Duration.ofMinutes(2), WORKERS + " version-1 workers heartbeating",
@@ -52,9 +53,7 @@ class RealClusterDistributedShellTest {
   static void stop() throws Exception {
     if (app != null) {
       app.stopClient();
-    }
-    if (cluster != null) {
-      cluster.close();
+      cluster.client().killApplication(appId);
     }
   }
 
@@ -81,7 +80,7 @@ class RealClusterDistributedShellTest {
     // Each node runs as many new workers as it ran old ones: every worker was replaced on its own node.
     assertEquals(countByNode(before), countByNode(after));
     for (Worker old : before) {
-      assertFalse(old.processAlive(), "old worker " + old + " still runs");
+      RealCluster.await(Duration.ofMinutes(1), "old worker " + old + " to end", () -> !old.processAlive());
     }
 
     // YARN: the same application, now on its second attempt, whose live containers are the new workers.

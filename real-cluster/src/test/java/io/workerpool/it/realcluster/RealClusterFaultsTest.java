@@ -1,31 +1,29 @@
 package io.workerpool.it.realcluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.workerpool.it.realcluster.RealCluster.CommandResult;
 import io.workerpool.it.realcluster.WorkerLogs.Worker;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptReport;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerReport;
 import org.apache.hadoop.yarn.api.records.ContainerState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Faults during an in-place update on the multi-process cluster: a NodeManager or the active
@@ -33,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * standby RM taking over). Each test deploys its own distributedshell application and judges the
  * outcome from the workers' own reports and YARN's, never from the Worker Pool's records.
  */
+@ExtendWith(SharedRealCluster.class)
 class RealClusterFaultsTest {
   private static final int WORKERS = 4;
   private static RealCluster cluster;
@@ -40,15 +39,8 @@ class RealClusterFaultsTest {
   private String name;
 
   @BeforeAll
-  static void startCluster() throws Exception {
-    cluster = RealCluster.builder("faults").applicationJars(Jars.jersey1()).build().start();
-  }
-
-  @AfterAll
-  static void stopCluster() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
+  static void useCluster(RealCluster shared) {
+    cluster = shared;
   }
 
   @AfterEach
@@ -70,18 +62,14 @@ class RealClusterFaultsTest {
     ApplicationId appId = deploy("realcluster-nm-kill", v1);
     List<Worker> before = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v1, WORKERS, Duration.ofMinutes(2));
 
-    // The new version brings a file that takes a while to localize: the swap is under way (the new
-    // container localizes while the old one runs) when the NodeManager is killed.
-    Path big = cluster.dir().resolve("big-" + v2 + ".bin");
-    try (RandomAccessFile file = new RandomAccessFile(big.toFile(), "rw")) {
-      file.setLength(256L << 20);
-    }
+    long[] logOffsets = cluster.nodeManagers().stream().mapToLong(nm -> nm.errorLog().toFile().length()).toArray();
     CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
-        "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2),
-        "--set-resource", "big.bin=" + big.toUri());
+        "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
     assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
 
-    int victim = awaitLocalizationUnderWay(appId, Duration.ofMinutes(2));
+    // The first NodeManager that starts a swap (it logs "Stopping <old> to launch <new> in its place") is
+    // killed at once: its old worker is being stopped and the new one not yet launched.
+    int victim = awaitSwapStart(appId, logOffsets, Duration.ofMinutes(2));
     Daemon nm = cluster.nodeManagers().get(victim);
     long oldPid = nm.pid();
     nm.kill9();
@@ -129,20 +117,23 @@ class RealClusterFaultsTest {
     return lines.get(lines.indexOf("commands:") + 1).trim();
   }
 
-  /** The NodeManager (index) on which a new container's files are being downloaded. */
-  private static int awaitLocalizationUnderWay(ApplicationId appId, Duration timeout) throws InterruptedException {
+  /** The NodeManager (index) that first logs the start of a swap for the application. */
+  private static int awaitSwapStart(ApplicationId appId, long[] logOffsets, Duration timeout)
+      throws InterruptedException {
+    String marker = "to launch container_" + appId.toString().substring("application_".length());
     int[] found = {-1};
-    RealCluster.await(timeout, "a NodeManager localizing the new version", () -> {
+    RealCluster.await(Duration.ofMillis(20), timeout, "a NodeManager to start a swap", () -> {
       for (int i = 0; i < cluster.nodeManagers().size(); i++) {
-        Path cache = cluster.nodeManagers().get(i).dir()
-            .resolve("local/usercache/" + System.getProperty("user.name") + "/appcache/" + appId + "/filecache");
-        try (Stream<Path> entries = Files.list(cache)) {
-          if (entries.anyMatch(p -> p.getFileName().toString().endsWith("_tmp"))) {
+        try (RandomAccessFile log = new RandomAccessFile(cluster.nodeManagers().get(i).errorLog().toFile(), "r")) {
+          log.seek(logOffsets[i]);
+          byte[] tail = new byte[(int) (log.length() - logOffsets[i])];
+          log.readFully(tail);
+          if (new String(tail, StandardCharsets.UTF_8).contains(marker)) {
             found[0] = i;
             return true;
           }
         } catch (IOException e) {
-          // not there yet
+          throw new UncheckedIOException(e);
         }
       }
       return false;
@@ -155,7 +146,8 @@ class RealClusterFaultsTest {
       throws Exception {
     assertEquals(WorkerLogs.countByNode(before), WorkerLogs.countByNode(after));
     for (Worker old : before) {
-      assertFalse(old.processAlive(), "old worker " + old + " still runs");
+      // Its process ends a moment after its replacement started when the node recovered in between.
+      RealCluster.await(Duration.ofMinutes(1), "old worker " + old + " to end", () -> !old.processAlive());
     }
     assertEquals(YarnApplicationState.RUNNING, cluster.client().getApplicationReport(appId).getYarnApplicationState());
     ApplicationAttemptReport current = cluster.client().getApplicationAttempts(appId).stream()

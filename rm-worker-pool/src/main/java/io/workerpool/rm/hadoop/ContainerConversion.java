@@ -110,8 +110,11 @@ final class ContainerConversion {
     } else {
       app.removeRMContainer(oldId);
       c1.handle(new RMContainerFinishedEvent(oldId, replaced, RMContainerEventType.FINISHED));
-      scheduler.getPreemptionManager().removeKillableContainer(
-          new KillableContainer(c1, partition, app.getCSLeafQueue().getQueuePath()));
+      // The preemption manager knows C1 as killable only if its node does.
+      if (node.getKillableContainers().containsKey(oldId)) {
+        scheduler.getPreemptionManager().removeKillableContainer(
+            new KillableContainer(c1, partition, app.getCSLeafQueue().getQueuePath()));
+      }
       // Frees and takes the same resource: the node's usage is the same before and after.
       node.releaseContainer(oldId, true);
       app.addRMContainer(newId, c3);

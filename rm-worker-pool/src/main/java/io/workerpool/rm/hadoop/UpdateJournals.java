@@ -23,12 +23,14 @@ final class UpdateJournals {
     String store = conf.get(YarnConfiguration.RM_STORE, "");
     if (store.equals(ZKRMStateStore.class.getName())) {
       ZKCuratorManager zk = rm.getResourceManager().getZKManager();
-      if (zk == null) {
+      // The RM has a connection of its own only with Curator-based leader election; else the journal opens one.
+      boolean own = zk == null;
+      if (own) {
         zk = rm.getResourceManager().createAndStartZKManager(conf);
       }
       String root = conf.get(YarnConfiguration.ZK_RM_STATE_STORE_PARENT_PATH,
           YarnConfiguration.DEFAULT_ZK_RM_STATE_STORE_PARENT_PATH) + "/" + ZKRMStateStore.ROOT_ZNODE_NAME;
-      return new ZooKeeperJournal(zk, ZKCuratorManager.getZKAcls(conf), root);
+      return new ZooKeeperJournal(zk, own, ZKCuratorManager.getZKAcls(conf), root);
     }
     if (store.equals(FileSystemRMStateStore.class.getName())) {
       Path root = new Path(conf.get(YarnConfiguration.FS_RM_STATE_STORE_URI), "FSRMStateRoot");

@@ -321,7 +321,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     List<ResourceRequest> rest = withoutServedCounts(attemptId, ask);
     if (!rest.isEmpty() && (updates().hasPool(attemptId) || updates().holdsAmPlaceFor(attemptId))) {
       List<ResourceRequest> asked = rest;
-      rest = underWriteLock(() -> serveFromPool(attemptId, asked));
+      rest = underWriteLock(() -> ConversionTimings.instance().lockHeld(() -> serveFromPool(attemptId, asked)));
       // Journaled before the new attempt receives them (this call's response), out of the write lock.
       updates().conversionsDone(attemptId);
     }

@@ -21,14 +21,16 @@ final class ZooKeeperJournal implements UpdateJournal {
   private static final String FENCING_LOCK = "RM_ZK_FENCING_LOCK";
 
   private final ZKCuratorManager zk;
+  private final boolean ownConnection;
   private final List<ACL> acl;
   private final String folder;
   private final String fencingNode;
   private final Map<String, Long> writtenRevisions = new HashMap<>();
 
   /** @param storeRoot ZKRMStateStore's root znode, which the store creates and fences when it starts */
-  ZooKeeperJournal(ZKCuratorManager zk, List<ACL> acl, String storeRoot) {
+  ZooKeeperJournal(ZKCuratorManager zk, boolean ownConnection, List<ACL> acl, String storeRoot) {
     this.zk = zk;
+    this.ownConnection = ownConnection;
     this.acl = acl;
     this.folder = storeRoot + "/" + FOLDER;
     this.fencingNode = storeRoot + "/" + FENCING_LOCK;
@@ -86,6 +88,13 @@ final class ZooKeeperJournal implements UpdateJournal {
       throw new IOException("cannot read " + folder + ": " + e.getMessage(), e);
     }
     return entries;
+  }
+
+  @Override
+  public void close() {
+    if (ownConnection) {
+      zk.close();
+    }
   }
 
   @Override

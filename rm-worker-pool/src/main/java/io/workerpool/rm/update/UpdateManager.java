@@ -109,6 +109,8 @@ public final class UpdateManager {
     PooledWorker heldAm;
     /** Pooled workers whose process ended: their containers hold the place, nothing runs on the node. */
     final Set<ContainerId> held = new java.util.HashSet<>();
+    /** The new attempt as this RM recovered it from the state store (its AM may never have been launched). */
+    ApplicationAttemptId recoveredNewAttempt;
     /** Read from the journal: the old AM's node had reported it gone before the RM restarted. */
     boolean oldAmSeenGone;
     /** Journaled workers a restarted RM has not yet heard of from their nodes, by old container. */
@@ -389,6 +391,17 @@ public final class UpdateManager {
     return place;
   }
 
+  private void releaseHeldAm(Active a, String why) {
+    PooledWorker place = a.heldAm;
+    a.heldAm = null;
+    a.update.amPlace("released: " + why);
+    engine.execute(() -> driver.underWriteLock(() -> {
+      driver.release(place.containerId(), "Released by the Worker Pool: " + why);
+      return null;
+    }));
+    journalLater(a);
+  }
+
   /** The new AM's container could not take AM1's place (it asks for more than its node has): the place is released. */
   public void amPlaceNotUsed(PooledWorker place, String why) {
     Active a;
@@ -436,6 +449,10 @@ public final class UpdateManager {
       return List.of();
     }
     a.update.onIfAllowed(Event.NEW_ATTEMPT_REGISTERED, attemptId + " registered and asks for workers");
+    if (a.heldAm != null) {
+      // The new AM runs, so its container came from elsewhere (its ask was scheduled before AM1's place was held).
+      releaseHeldAm(a, "the new AM's container was scheduled before AM1's place was held");
+    }
     List<PoolMatch> matches = PoolMatcher.match(a.pool, asks);
     Set<PooledWorker> claimed = matches.stream().map(PoolMatch::worker).collect(Collectors.toSet());
     a.pool.removeIf(claimed::contains);
@@ -692,8 +709,8 @@ public final class UpdateManager {
    * between allocating AM2's container and launching it.
    */
   public synchronized List<ApplicationAttemptId> newAttemptsNotYetRegistered() {
-    return active.values().stream().filter(a -> a.newAttempt != null && a.update.phase() == UpdatePhase.LAUNCHING_AM)
-        .map(a -> a.newAttempt).toList();
+    return active.values().stream().filter(a -> a.newAttempt != null && a.newAttempt.equals(a.recoveredNewAttempt)
+        && a.update.phase() == UpdatePhase.LAUNCHING_AM).map(a -> a.newAttempt).toList();
   }
 
   /**
@@ -771,6 +788,9 @@ public final class UpdateManager {
     Active a;
     synchronized (this) {
       a = active.get(attemptId.getApplicationId());
+      if (a != null && attemptId.getAttemptId() > a.oldAttempt.getAttemptId()) {
+        a.recoveredNewAttempt = attemptId;
+      }
       if (a == null || a.newAttempt != null
           || attemptId.getAttemptId() <= a.oldAttempt.getAttemptId() || a.update.phase() != UpdatePhase.POOLING) {
         return;

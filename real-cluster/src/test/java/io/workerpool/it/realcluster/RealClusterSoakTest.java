@@ -1,0 +1,149 @@
+package io.workerpool.it.realcluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.workerpool.it.realcluster.RealCluster.CommandResult;
+import io.workerpool.it.realcluster.WorkerLogs.Worker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.yarn.api.records.ApplicationAttemptReport;
+import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerState;
+import org.apache.hadoop.yarn.api.records.NodeReport;
+import org.apache.hadoop.yarn.api.records.NodeState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Many updates in a row of one distributedshell application, each with a random worker count and a
+ * random fault: none, a NodeManager killed with SIGKILL and restarted with recovery right after the
+ * update was accepted, or an old worker killed while pooled. After each update, judged from the workers'
+ * own reports and YARN's: the update record is final, exactly the asked number of new-version workers
+ * run and YARN runs exactly them (and the AM), the nodes' used containers equal that, and no old worker
+ * process is left. A summary table is printed. Size: {@code -Dsoak.updates=60} (CI runs 3) and
+ * {@code -Dsoak.seed=N}.
+ */
+@ExtendWith(SharedRealCluster.class)
+class RealClusterSoakTest {
+  private static final Pattern NUM_CONTAINERS = Pattern.compile("--num_containers \\d+");
+  private static final Pattern PHASE = Pattern.compile("\"phase\": \"([A-Z_]+)\"");
+
+  enum Fault { NONE, NM_RESTART, WORKER_KILLED_WHILE_POOLED }
+
+  record Row(int update, int workersBefore, int workersAfter, Fault fault, String phase, int onSameNodes,
+      long seconds) {
+  }
+
+  @Test
+  void updatesWithRandomWorkerCountsAndFaults(RealCluster cluster) throws Exception {
+    int updates = Integer.getInteger("soak.updates", 3);
+    long seed = Long.getLong("soak.seed", System.currentTimeMillis());
+    Random random = new Random(seed);
+    List<Row> rows = new ArrayList<>();
+    int workers = 2;
+    DistributedShellApp app = DistributedShellApp.submit(cluster, "realcluster-soak", workers, "soak-0");
+    ApplicationId appId = app.awaitRunning(Duration.ofMinutes(2));
+    try {
+      List<Worker> current = WorkerLogs.awaitHeartbeating(cluster.workerReports(), "soak-0", workers,
+          Duration.ofMinutes(2));
+      CommandResult listing = cluster.cli("launch-context", appId.toString());
+      List<String> lines = listing.stdout().lines().toList();
+      String command = lines.get(lines.indexOf("commands:") + 1).trim();
+      for (int i = 1; i <= updates; i++) {
+        int next = 1 + random.nextInt(4);
+        Fault fault = Fault.values()[random.nextInt(Fault.values().length)];
+        long start = System.nanoTime();
+        String version = "soak-" + i;
+        command = NUM_CONTAINERS.matcher(command.replace("WP_VERSION=soak-" + (i - 1), "WP_VERSION=" + version))
+            .replaceFirst("--num_containers " + next);
+        CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait", "--command", command);
+        assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
+        switch (fault) {
+          case NM_RESTART -> {
+            Daemon nm = cluster.nodeManagers().get(random.nextInt(cluster.nodeManagers().size()));
+            nm.kill9();
+            nm.start();
+          }
+          case WORKER_KILLED_WHILE_POOLED ->
+              ProcessHandle.of(current.get(0).pid()).ifPresent(ProcessHandle::destroyForcibly);
+          case NONE -> { }
+        }
+        String phase = awaitFinalPhase(cluster, appId);
+        List<Worker> after = WorkerLogs.awaitHeartbeating(cluster.workerReports(), version, next,
+            Duration.ofMinutes(3));
+        assertEquals(next, after.size(), "new workers of " + version);
+        for (Worker old : current) {
+          RealCluster.await(Duration.ofMinutes(1), "old worker " + old + " to end", () -> !old.processAlive());
+        }
+        assertYarnRunsExactly(cluster, appId, after);
+        rows.add(new Row(i, current.size(), next, fault, phase, onSameNodes(current, after),
+            Duration.ofNanos(System.nanoTime() - start).toSeconds()));
+        current = after;
+      }
+    } finally {
+      app.stopClient();
+      cluster.client().killApplication(appId);
+      System.out.println(table(rows, seed));
+    }
+  }
+
+  private static String awaitFinalPhase(RealCluster cluster, ApplicationId appId) throws Exception {
+    String[] phase = new String[1];
+    RealCluster.await(Duration.ofMinutes(3), "the update of " + appId + " to end", () -> {
+      try {
+        Matcher m = PHASE.matcher(cluster.cli("status", appId.toString(), "--json").stdout());
+        phase[0] = m.find() ? m.group(1) : "";
+        return List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(phase[0]);
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    return phase[0];
+  }
+
+  /** YARN runs the AM and exactly these workers for the application, and nothing else runs on the nodes. */
+  private static void assertYarnRunsExactly(RealCluster cluster, ApplicationId appId, List<Worker> workers)
+      throws Exception {
+    RealCluster.await(Duration.ofMinutes(1), "YARN to run exactly the new workers and the AM", () -> {
+      try {
+        ApplicationAttemptReport attempt = cluster.client().getApplicationAttempts(appId).stream()
+            .max((a, b) -> Integer.compare(a.getApplicationAttemptId().getAttemptId(),
+                b.getApplicationAttemptId().getAttemptId())).orElseThrow();
+        List<String> running = cluster.client().getContainers(attempt.getApplicationAttemptId()).stream()
+            .filter(c -> c.getContainerState() == ContainerState.RUNNING)
+            .filter(c -> !c.getContainerId().equals(attempt.getAMContainerId()))
+            .map(c -> c.getContainerId().toString()).sorted().toList();
+        int used = cluster.client().getNodeReports(NodeState.RUNNING).stream()
+            .mapToInt(NodeReport::getNumContainers).sum();
+        int charged = cluster.client().getApplicationReport(appId).getApplicationResourceUsageReport()
+            .getNumUsedContainers();
+        return running.equals(workers.stream().map(Worker::container).sorted().toList())
+            && used == workers.size() + 1 && charged == workers.size() + 1;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
+  private static int onSameNodes(List<Worker> before, List<Worker> after) {
+    var old = WorkerLogs.countByNode(before);
+    var now = WorkerLogs.countByNode(after);
+    return old.entrySet().stream().mapToInt(e -> (int) Math.min(e.getValue(), now.getOrDefault(e.getKey(), 0L)))
+        .sum();
+  }
+
+  private static String table(List<Row> rows, long seed) {
+    StringBuilder out = new StringBuilder("Soak summary (seed " + seed + ")\n");
+    out.append(String.format("%-7s %-8s %-8s %-27s %-10s %-14s %s%n", "update", "workers", "-> new", "fault",
+        "phase", "on same nodes", "seconds"));
+    for (Row r : rows) {
+      out.append(String.format("%-7d %-8d %-8d %-27s %-10s %-14d %d%n", r.update(), r.workersBefore(),
+          r.workersAfter(), r.fault(), r.phase(), r.onSameNodes(), r.seconds()));
+    }
+    return out.toString();
+  }
+}
