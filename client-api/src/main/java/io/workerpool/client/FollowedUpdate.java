@@ -48,9 +48,7 @@ final class FollowedUpdate implements Iterator<UpdateEvent> {
               + " ended").asRuntimeException());
         }
       } catch (StatusRuntimeException e) {
-        // A server that shuts down cancels its open streams; this client never cancels its own.
-        reconnect(e.getStatus().getCode() == Status.Code.CANCELLED
-            ? Status.UNAVAILABLE.withDescription(e.getStatus().getDescription()).asRuntimeException() : e);
+        reconnect(e);
       }
     }
     return next != null;

@@ -75,7 +75,13 @@ final class RmFailover implements AutoCloseable {
    * when the retries are used up) throws the failure.
    */
   void failedOver(StatusRuntimeException failure, int failovers) throws WorkerPoolException {
-    if (failure.getStatus().getCode() != Status.Code.UNAVAILABLE || tlsFailure(failure)) {
+    Status.Code code = failure.getStatus().getCode();
+    // An RM whose Worker Pool stops (it dies or goes standby) resets its open calls with CANCEL; this client never
+    // cancels a call itself (deadlines end as DEADLINE_EXCEEDED), and an update call is safe to repeat: it always
+    // carries a client request id.
+    boolean serverGone = code == Status.Code.UNAVAILABLE
+        || (code == Status.Code.CANCELLED && !Thread.currentThread().isInterrupted());
+    if (!serverGone || tlsFailure(failure)) {
       // A TLS failure (an untrusted certificate, a plaintext peer) is the same on every retry and every RM.
       throw new WorkerPoolException(failure);
     }

@@ -98,6 +98,32 @@ class RmFailoverTest {
   }
 
   @Test
+  void anUpdateCallCutByTheStoppingRmIsRepeatedOnTheOtherRmWithTheSameRequestId() throws Exception {
+    FakeRm rm1 = new FakeRm("rm1");
+    rm1.holdUpdates = true;
+    Server dying = serve(port1, rm1);
+    FakeRm rm2 = new FakeRm("rm2");
+    serve(port2, rm2);
+    client = client(10);
+    Thread rmDies = new Thread(() -> {
+      try {
+        rm1.updateReceived.await();
+        dying.shutdownNow();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    rmDies.start();
+
+    UpdateHandle handle = client.updateApplication(ApplicationId.newInstance(1, 1),
+        ContainerLaunchContext.newInstance(Map.of(), Map.of(), List.of("true"), null, null, null));
+    rmDies.join();
+
+    assertEquals("update_1", handle.updateId());
+    assertEquals(rm1.requestIds, rm2.requestIds, "the same call, with the same request id, went to rm2");
+  }
+
+  @Test
   void awaitFollowsTheUpdateToTheRmThatBecomesActive() throws Exception {
     FakeRm rm1 = new FakeRm("rm1", UpdatePhase.ACCEPTED, UpdatePhase.POOLING);
     Server active = serve(port1, rm1);
@@ -184,6 +210,9 @@ class RmFailoverTest {
     private final String name;
     volatile List<UpdatePhase> phases;
     volatile boolean closeEarly;
+    /** Update calls get no answer (until the server stops). */
+    volatile boolean holdUpdates;
+    final CountDownLatch updateReceived = new CountDownLatch(1);
     final List<String> requestIds = new CopyOnWriteArrayList<>();
     final List<GetUpdateRequest> getCalls = new CopyOnWriteArrayList<>();
     final List<GetUpdateRequest> watchCalls = new CopyOnWriteArrayList<>();
@@ -196,6 +225,10 @@ class RmFailoverTest {
     @Override
     public void updateApplication(UpdateApplicationRequest request, StreamObserver<UpdateStatus> response) {
       requestIds.add(request.getClientRequestId());
+      updateReceived.countDown();
+      if (holdUpdates) {
+        return;
+      }
       response.onNext(status("update_1", UpdatePhase.ACCEPTED));
       response.onCompleted();
     }

@@ -4,9 +4,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.workerpool.it.cluster.TestCluster;
 import io.workerpool.it.cluster.WorkerPoolSettings;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.commons.io.FileUtils;
 import org.apache.curator.test.TestingServer;
 import org.apache.hadoop.yarn.api.records.NodeState;
@@ -57,9 +60,9 @@ final class HaCluster implements AutoCloseable {
           .set(YarnConfiguration.CLIENT_FAILOVER_SLEEPTIME_MAX_MS, "1000");
       for (String rmId : RM_IDS) {
         for (String key : YarnConfiguration.getServiceAddressConfKeys(new YarnConfiguration())) {
-          builder.set(HAUtil.addSuffix(key, rmId), "localhost:" + WorkerPoolSettings.freePort());
+          builder.set(HAUtil.addSuffix(key, rmId), "localhost:" + fixedPort());
         }
-        builder.set(HAUtil.addSuffix(WorkerPoolSettings.ADDRESS, rmId), "localhost:" + WorkerPoolSettings.freePort());
+        builder.set(HAUtil.addSuffix(WorkerPoolSettings.ADDRESS, rmId), "localhost:" + fixedPort());
       }
       TestCluster cluster = WorkerPoolSettings.apply(builder, claimTimeoutMs, true).start();
       return new HaCluster(zooKeeper, cluster);
@@ -67,6 +70,24 @@ final class HaCluster implements AutoCloseable {
       zooKeeper.close();
       throw e;
     }
+  }
+
+  /**
+   * A free port below Linux's ephemeral range (32768-60999): a standby RM binds its client, scheduler and tracker
+   * ports only when it becomes active, and a port from the ephemeral range can meanwhile be taken as the local port
+   * of any outgoing connection on the machine (seen: "Problem binding to [localhost:34827] Address already in use"
+   * on a transition to active, after which the RM retried the transition for ever).
+   */
+  private static int fixedPort() {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+      try (ServerSocket socket = new ServerSocket(port)) {
+        return port;
+      } catch (IOException e) {
+        // taken: try another
+      }
+    }
+    throw new IllegalStateException("no free port in 20000-32000");
   }
 
   TestCluster cluster() {
