@@ -97,6 +97,8 @@ public final class UpdateManager {
     final Update update;
     /** The attempt being replaced: AM1's, or a new attempt whose AM an RM restart kept from launching. */
     ApplicationAttemptId oldAttempt;
+    /** AM1's attempt: the pool's containers belong to it. */
+    final ApplicationAttemptId firstOldAttempt;
     ApplicationAttemptId newAttempt;
     ContainerLaunchContext previousLaunchContext;
     Resource previousAmResource;
@@ -119,6 +121,13 @@ public final class UpdateManager {
     Active(Update update, ApplicationAttemptId oldAttempt) {
       this.update = update;
       this.oldAttempt = oldAttempt;
+      this.firstOldAttempt = oldAttempt;
+    }
+
+    /** Whether a container of this attempt can be one of the update's workers. */
+    boolean ownsWorkersOf(ApplicationAttemptId attempt) {
+      return attempt.getAttemptId() >= firstOldAttempt.getAttemptId()
+          && attempt.getAttemptId() <= oldAttempt.getAttemptId();
     }
 
     ApplicationId appId() {
@@ -812,7 +821,7 @@ public final class UpdateManager {
       Set<ContainerId> onNode = reported.stream().map(ReportedContainer::id).collect(Collectors.toSet());
       for (ReportedContainer container : reported) {
         Active a = active.get(appOf(container.id()));
-        if (a == null || !a.oldAttempt.equals(container.id().getApplicationAttemptId())
+        if (a == null || !a.ownsWorkersOf(container.id().getApplicationAttemptId())
             || container.id().toString().equals(a.oldAmContainer) || a.update.phase() == UpdatePhase.ACCEPTED) {
           continue;
         }
