@@ -830,13 +830,19 @@ public final class UpdateManager {
             && onNode.contains(ContainerId.fromString(record.getNewContainerId()));
         Outcome outcome = RecoveryRule.decide(record == null ? null : record.getState(), container.running(), newOnNode);
         outcomes.put(container.id(), outcome);
+        if (outcome == Outcome.REPOOL) {
+          // Still awaited until the caller has charged it again (repooled) or could not (notRepooled).
+          a.unreported.put(container.id(), record != null ? record : WorkerRecord.newBuilder()
+              .setOldContainerId(container.id().toString()).setNodeId(nodeId.toString())
+              .setState(WorkerState.POOLED).build());
+        }
         record(a, container.id(), record, outcome, nodeId);
         changed.add(a);
       }
       for (Active a : active.values()) {
         for (Iterator<Map.Entry<ContainerId, WorkerRecord>> it = a.unreported.entrySet().iterator(); it.hasNext(); ) {
           Map.Entry<ContainerId, WorkerRecord> entry = it.next();
-          if (!entry.getValue().getNodeId().equals(nodeId.toString())) {
+          if (!entry.getValue().getNodeId().equals(nodeId.toString()) || onNode.contains(entry.getKey())) {
             continue;
           }
           it.remove();
@@ -881,6 +887,7 @@ public final class UpdateManager {
       if (a == null) {
         return;
       }
+      a.unreported.remove(worker.containerId());
       a.pool.add(worker);
       a.update.workerPooled(worker);
       a.update.workerRepooled(worker.containerId(), "the ResourceManager restarted; the node still runs it");
@@ -896,6 +903,7 @@ public final class UpdateManager {
       if (a == null) {
         return;
       }
+      a.unreported.remove(id);
       a.update.workerEnded(id, WorkerState.LOST, reason);
       finishIfDone(a);
     }

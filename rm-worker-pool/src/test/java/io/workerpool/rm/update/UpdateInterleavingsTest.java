@@ -374,4 +374,28 @@ class UpdateInterleavingsTest {
     assertTrue(updates.latest(APP).snapshot().getDiagnostics().contains("no pooled worker was left"),
         updates.latest(APP).snapshot().getDiagnostics());
   }
+
+  @Test
+  void aRestartedRmDoesNotEndTheUpdateBeforeAWorkerToPoolAgainIsCharged() throws Exception {
+    UpdateManager before = updating(List.of(worker(2, "a"), worker(3, "b")));
+    allocate(before, 1, 10);
+    ContainerId converted = before.latest(APP).snapshot().getWorkersList().stream()
+        .filter(w -> w.getState() == WorkerState.CONVERTED).map(w -> ContainerId.fromString(w.getOldContainerId()))
+        .findFirst().orElseThrow();
+    before.containerCompleted(converted, ReplacementContract.REPLACED_EXIT_STATUS, "");
+    engine.runDue();
+    ContainerId pooled = converted.equals(worker(2, "a").containerId()) ? worker(3, "b").containerId()
+        : worker(2, "a").containerId();
+    String node = pooled.equals(worker(2, "a").containerId()) ? "a" : "b";
+
+    UpdateManager after = manager();
+    after.recover();
+    assertEquals(Map.of(pooled, Outcome.REPOOL), after.nodeRecovered(NodeId.newInstance(node, 1),
+        List.of(new ReportedContainer(pooled, true, WORKER))));
+    assertEquals(UpdatePhase.CONVERTING, after.latest(APP).phase(), "the worker is not charged again yet");
+
+    after.repooled(new PooledWorker(pooled, NodeId.newInstance(node, 1), WORKER, 1));
+    assertEquals(Set.of(pooled), after.pooledContainers(APP));
+    assertEquals(UpdatePhase.CONVERTING, after.latest(APP).phase());
+  }
 }
