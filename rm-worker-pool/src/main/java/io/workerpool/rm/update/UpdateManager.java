@@ -111,6 +111,8 @@ public final class UpdateManager {
     PooledWorker heldAm;
     /** Pooled workers whose process ended: their containers hold the place, nothing runs on the node. */
     final Set<ContainerId> held = new java.util.HashSet<>();
+    /** Resumed from the journal by this RM: its workers' containers come back with the nodes' registrations. */
+    boolean restored;
     /** The new attempt as this RM recovered it from the state store (its AM may never have been launched). */
     ApplicationAttemptId recoveredNewAttempt;
     /** Read from the journal: the old AM's node had reported it gone before the RM restarted. */
@@ -709,6 +711,7 @@ public final class UpdateManager {
       }
     }
     update.markRecovered();
+    a.restored = true;
     active.put(a.appId(), a);
     return a;
   }
@@ -821,7 +824,8 @@ public final class UpdateManager {
       Set<ContainerId> onNode = reported.stream().map(ReportedContainer::id).collect(Collectors.toSet());
       for (ReportedContainer container : reported) {
         Active a = active.get(appOf(container.id()));
-        if (a == null || !a.ownsWorkersOf(container.id().getApplicationAttemptId())
+        // A NodeManager that restarts while this RM runs re-registers with containers the RM still tracks: stock.
+        if (a == null || !a.restored || !a.ownsWorkersOf(container.id().getApplicationAttemptId())
             || container.id().toString().equals(a.oldAmContainer) || a.update.phase() == UpdatePhase.ACCEPTED) {
           continue;
         }
