@@ -406,11 +406,16 @@ public final class UpdateManager {
     PooledWorker place = a.heldAm;
     a.heldAm = null;
     a.update.amPlace("released: " + why);
+    releaseLater(place, why);
+    journalLater(a);
+  }
+
+  /** An engine step releases the place under the write lock: the caller may hold the scheduler's locks. */
+  private void releaseLater(PooledWorker place, String why) {
     engine.execute(() -> driver.underWriteLock(() -> {
       driver.release(place.containerId(), "Released by the Worker Pool: " + why);
       return null;
     }));
-    journalLater(a);
   }
 
   /** The new AM's container could not take AM1's place (it asks for more than its node has): the place is released. */
@@ -422,10 +427,7 @@ public final class UpdateManager {
         a.update.amPlace("released: " + why + "; the new AM's container is scheduled as usual");
       }
     }
-    engine.execute(() -> driver.underWriteLock(() -> {
-      driver.release(place.containerId(), "Released by the Worker Pool: " + why);
-      return null;
-    }));
+    releaseLater(place, why);
     if (a != null) {
       journalLater(a);
     }
