@@ -107,6 +107,8 @@ public final class UpdateManager {
     long claimDeadlineMs;
     Runnable cancelDeadline = () -> { };
     final List<PooledWorker> pool = new ArrayList<>();
+    /** The claim deadline passed or the new attempt ended: nothing goes back into the pool. */
+    boolean poolClosed;
     /** AM1's container, ended but still charged: the place the new AM's container takes. */
     PooledWorker heldAm;
     /** Pooled workers whose process ended: their containers hold the place, nothing runs on the node. */
@@ -607,7 +609,7 @@ public final class UpdateManager {
           a = null;
         }
       }
-      boolean takenBack = a != null && driver.takeBack(swap.worker());
+      boolean takenBack = a != null && !a.poolClosed && driver.takeBack(swap.worker());
       synchronized (this) {
         swapsByOld.remove(swap.oldId());
         if (takenBack) {
@@ -615,7 +617,9 @@ public final class UpdateManager {
           swap.update().workerBackInPool(swap.oldId(), reason);
         } else {
           swap.update().workerEnded(swap.oldId(), WorkerState.SWAP_FAILED, reason + (a == null
-              ? "; the update is over, so the old container is stopped" : "; the old container is stopped"));
+              ? "; the update is over, so the old container is stopped"
+              : a.poolClosed ? "; the claim deadline has passed, so the old container is stopped"
+              : "; the old container is stopped"));
           finishIfDone(a);
         }
       }
@@ -949,6 +953,7 @@ public final class UpdateManager {
         }
         List<PooledWorker> taken = new ArrayList<>(a.pool);
         a.pool.clear();
+        a.poolClosed = true;
         a.held.clear();
         taken.forEach(w -> a.update.workerEnded(w.containerId(), WorkerState.RELEASED, reason));
         if (a.heldAm != null) {

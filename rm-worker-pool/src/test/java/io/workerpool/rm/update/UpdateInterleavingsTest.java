@@ -147,6 +147,22 @@ class UpdateInterleavingsTest {
   }
 
   @Test
+  void aSwapThatFailsAfterTheClaimDeadlineStopsTheOldContainerAndEndsTheUpdate() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a")));
+    allocate(updates, 1, 10);
+    engine.advance(CLAIM_TIMEOUT_MS);
+    assertEquals(UpdatePhase.CONVERTING, updates.latest(APP).phase(), "the converted worker's swap is pending");
+
+    driver.inReadLockedCallback(() -> updates.containerCompleted(newContainer(10), -1000, "localization failed"));
+    engine.runDue();
+
+    assertEquals(List.of(), driver.takenBack, "no pool is left to take it back into");
+    assertEquals(List.of(worker(2, "a").containerId()), driver.stopped, "nothing runs unaccounted");
+    assertEquals(WorkerState.SWAP_FAILED, record(updates, worker(2, "a").containerId()).getState());
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
   void aSwapThatFailsAfterTheUpdateEndedStopsTheOldContainer() throws Exception {
     UpdateManager updates = updating(List.of(worker(2, "a")));
     allocate(updates, 1, 10);
