@@ -120,6 +120,7 @@ public final class TestApplication {
     context.setApplicationType("WORKER-POOL-TEST");
     context.setKeepContainersAcrossApplicationAttempts(options.keepContainers());
     context.setMaxAppAttempts(options.maxAttempts());
+    context.setQueue(options.queue());
     context.setResource(Resource.newInstance(AM_MB, 1));
     context.setAMContainerSpec(amLaunchContext);
     return client.submitApplication(context);
@@ -168,17 +169,21 @@ public final class TestApplication {
     }
   }
 
-  public record SubmitOptions(String name, boolean keepContainers, int maxAttempts) {
+  public record SubmitOptions(String name, boolean keepContainers, int maxAttempts, String queue) {
     public static SubmitOptions defaults(String name) {
-      return new SubmitOptions(name, true, 4);
+      return new SubmitOptions(name, true, 4, "default");
     }
 
     public SubmitOptions keepContainers(boolean keep) {
-      return new SubmitOptions(name, keep, maxAttempts);
+      return new SubmitOptions(name, keep, maxAttempts, queue);
     }
 
     public SubmitOptions maxAttempts(int attempts) {
-      return new SubmitOptions(name, keepContainers, attempts);
+      return new SubmitOptions(name, keepContainers, attempts, queue);
+    }
+
+    public SubmitOptions queue(String queueName) {
+      return new SubmitOptions(name, keepContainers, maxAttempts, queueName);
     }
   }
 }

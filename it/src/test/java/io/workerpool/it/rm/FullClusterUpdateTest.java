@@ -25,7 +25,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.NodeId;
+import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CSQueue;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -41,6 +43,7 @@ import org.junit.jupiter.api.Test;
 class FullClusterUpdateTest {
   private static final int WORKERS = 4;
   private static final int WORKER_MB = 256;
+  private static final String OTHER_QUEUE = "other";
   private static TestCluster cluster;
   private static TestApplication app;
 
@@ -49,9 +52,18 @@ class FullClusterUpdateTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
+    // default (30 %) runs the updated application above its guarantee; other (70 %) stays below its guarantee
+    // even when its hungry application has taken every free resource.
     TestCluster.Builder builder = TestCluster.builder("full-cluster").nodeManagers(2).nodeMemoryMb(2048)
         .set("yarn.scheduler.minimum-allocation-mb", "128")
-        .set("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5");
+        .set("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5")
+        .set("yarn.scheduler.capacity.root.queues", "default," + OTHER_QUEUE)
+        .set("yarn.scheduler.capacity.root.default.capacity", "30")
+        .set("yarn.scheduler.capacity.root.default.maximum-capacity", "100")
+        .set("yarn.scheduler.capacity.root.default.user-limit-factor", "4")
+        .set("yarn.scheduler.capacity.root.default.maximum-am-resource-percent", "1.0")
+        .set("yarn.scheduler.capacity.root." + OTHER_QUEUE + ".capacity", "70")
+        .set("yarn.scheduler.capacity.root." + OTHER_QUEUE + ".maximum-capacity", "100");
     cluster = WorkerPoolSettings.apply(builder, 30_000, true).start();
     app = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(), 1L << 20);
   }
@@ -111,11 +123,65 @@ class FullClusterUpdateTest {
     assertTrue(hungryMost.get() <= hungryRunning(), "the hungry application never got the dead worker's place");
   }
 
+  @Test
+  void aHungryApplicationInAnotherQueueBelowItsGuaranteeGetsNothingTheUpdatedApplicationHeld() throws Exception {
+    List<WorkerReport> before = startBoth("other-queue", OTHER_QUEUE);
+    CSQueue other = scheduler().getQueue(OTHER_QUEUE);
+    assertTrue(other.getQueueCapacities().getAbsoluteUsedCapacity() < other.getQueueCapacities().getAbsoluteCapacity(),
+        "the hungry application's queue is below its guarantee: used " + other.getQueueCapacities()
+            .getAbsoluteUsedCapacity() + " of " + other.getQueueCapacities().getAbsoluteCapacity());
+    NodeId am1Node = amNode(updated);
+    AtomicInteger hungryMost = sampleHungryDuring(() -> {
+      UpdateStatus done = update();
+      assertEquals(UpdatePhase.SUCCEEDED, done.getPhase(), done.toString());
+      assertTrue(done.getWorkersList().stream().allMatch(w -> w.getState() == WorkerState.REPLACED), done.toString());
+    });
+
+    assertEquals(am1Node, amNode(updated), "AM2 runs on AM1's node");
+    assertEveryWorkerBackOnItsNode(before);
+    assertTrue(hungryMost.get() <= hungryRunning(), "the queue below its guarantee got no place during the update");
+  }
+
+  @Test
+  void aNewAmTooLargeForTheOldAmsNodeIsScheduledAsUsualAndTheRecordSaysSo() throws Exception {
+    List<WorkerReport> before = startBoth("am-too-large");
+    AtomicReference<String> amPlace = new AtomicReference<>("");
+    UpdateStatus done = update(Resource.newInstance(1024, 1), phase -> {
+      if (phase == UpdatePhase.LAUNCHING_AM) {
+        try (WorkerPoolClient client = new WorkerPoolClient()) {
+          client.init(cluster.config());
+          client.start();
+          amPlace.set(await().atMost(Duration.ofSeconds(30)).until(() -> client.latestUpdate(updated).getAmPlace(),
+              place -> place.startsWith("released")));
+          // The new AM waits for an ordinary allocation: the hungry application gives its resources back.
+          cluster.client().killApplication(hungry);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    });
+
+    assertTrue(amPlace.get().contains("scheduled as usual"), amPlace.get());
+    assertEquals(UpdatePhase.SUCCEEDED, done.getPhase(), done.toString());
+    RMApp rmApp = cluster.yarn().getResourceManager().getRMContext().getRMApps().get(updated);
+    assertEquals(1024, rmApp.getCurrentAppAttempt().getMasterContainer().getResource().getMemorySize());
+    assertEquals(1, rmApp.getCurrentAppAttempt().getRMAppAttemptMetrics().getTotalAllocatedContainers(),
+        "only the new AM's container was scheduled the ordinary way");
+    List<WorkerReport> after = awaitRunning(cluster.report(), attempt(updated, 2), WORKERS);
+    assertEquals(nodeCounts(before), nodeCounts(after), "every new worker runs on an old worker's node");
+    Accounting.assertUsageEqualsRunningContainers(scheduler(), updated);
+  }
+
   private List<WorkerReport> startBoth(String name) throws Exception {
+    return startBoth(name, "default");
+  }
+
+  private List<WorkerReport> startBoth(String name, String hungryQueue) throws Exception {
     updated = app.submit(cluster.client(), "1", WORKERS, WORKER_MB, SubmitOptions.defaults(name)
         .keepContainers(false).maxAttempts(1));
     List<WorkerReport> before = awaitRunning(cluster.report(), attempt(updated, 1), WORKERS);
-    hungry = app.submit(cluster.client(), "h", 60, WORKER_MB, SubmitOptions.defaults("hungry-" + name));
+    hungry = app.submit(cluster.client(), "h", 60, WORKER_MB, SubmitOptions.defaults("hungry-" + name)
+        .queue(hungryQueue));
     // Full: the hungry application runs workers and still asks for more than is free.
     await().atMost(Duration.ofSeconds(60)).until(() -> freeMb() < WORKER_MB && hungryRunning() > 1);
     return before;
@@ -126,11 +192,16 @@ class FullClusterUpdateTest {
   }
 
   private UpdateStatus update(java.util.function.Consumer<UpdatePhase> onPhase) throws Exception {
+    return update(null, onPhase);
+  }
+
+  private UpdateStatus update(Resource amResource, java.util.function.Consumer<UpdatePhase> onPhase)
+      throws Exception {
     try (WorkerPoolClient client = new WorkerPoolClient()) {
       client.init(cluster.config());
       client.start();
-      String id = client.updateApplication(updated, app.amLaunchContext("2", WORKERS, WORKER_MB)).status()
-          .getUpdateId();
+      String id = client.updateApplication(updated, app.amLaunchContext("2", WORKERS, WORKER_MB), amResource, "")
+          .status().getUpdateId();
       AtomicReference<UpdatePhase> seen = new AtomicReference<>();
       return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
         UpdateStatus status = client.getUpdate(id);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workerpool.client.WorkerPoolClient;
 import io.workerpool.it.Accounting;
+import io.workerpool.it.app.TestAppMaster;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
 import io.workerpool.it.app.WorkerReport;
@@ -22,6 +23,7 @@ import io.workerpool.protocol.WorkerPoolConfigKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -29,11 +31,15 @@ import java.util.stream.Collectors;
 import org.apache.commons.io.FileUtils;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.NodeState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttempt;
+import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
 import org.apache.hadoop.yarn.util.resource.ResourceUtils;
 import org.junit.jupiter.api.AfterAll;
@@ -152,18 +158,62 @@ class RmRestartMidUpdateTest {
         + cluster.report().amLines(attempt(running, 2).toString()));
   }
 
+  /**
+   * A pooled worker's process is killed while the new AM waits to register: its place is held, and the
+   * restarted RM charges that place to the application again (it is not free for a moment) and the new attempt's
+   * claim turns it into a new worker on its node.
+   */
+  @Test
+  void aHeldPlaceIsChargedAgainByTheRestartedRm() throws Exception {
+    ContainerId[] held = new ContainerId[1];
+    NodeId[] heldOn = new NodeId[1];
+    restartIn(UpdatePhase.LAUNCHING_AM, "held", Map.of(TestAppMaster.ENV_REGISTER_DELAY_MS, "15000"),
+        (updateId, before) -> {
+          WorkerReport victim = before.get(0);
+          held[0] = ContainerId.fromString(victim.containerId());
+          heldOn[0] = NodeId.fromString(victim.nodeId());
+          ProcessHandle.of(victim.pid()).ifPresent(ProcessHandle::destroyForcibly);
+          try (WorkerPoolClient client = client()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> client.getUpdate(updateId).getWorkersList().stream()
+                .anyMatch(w -> w.getOldContainerId().equals(victim.containerId())
+                    && w.getState() == WorkerState.HELD));
+          }
+        }, () -> {
+          RMContainer place = rm().getResourceScheduler().getRMContainer(held[0]);
+          assertTrue(place != null, "the restarted RM charges the held place of " + held[0]);
+          assertEquals(heldOn[0], place.getNodeId());
+          assertTrue(rm().getResourceScheduler().getSchedulerNode(heldOn[0]).getCopiedListOfRunningContainers()
+              .contains(place), "on its node");
+        });
+  }
+
   private void restartIn(UpdatePhase phase, String name) throws Exception {
+    restartIn(phase, name, Map.of(), (updateId, before) -> { }, () -> { });
+  }
+
+  private interface BeforeRestart {
+    void run(String updateId, List<WorkerReport> before) throws Exception;
+  }
+
+  private void restartIn(UpdatePhase phase, String name, Map<String, String> newAmEnv, BeforeRestart beforeRestart,
+      Runnable afterRestart) throws Exception {
     running = app.submit(cluster.client(), "1", WORKERS, 128, SubmitOptions.defaults(name)
         .keepContainers(false).maxAttempts(1));
     List<WorkerReport> before = awaitRunning(cluster.report(), attempt(running, 1), WORKERS);
     String updateId;
     try (WorkerPoolClient client = client()) {
-      updateId = client.updateApplication(running, app.amLaunchContext("2", WORKERS, 128)).status().getUpdateId();
+      ContainerLaunchContext v2 = app.amLaunchContext("2", WORKERS, 128);
+      Map<String, String> env = new HashMap<>(v2.getEnvironment());
+      env.putAll(newAmEnv);
+      v2.setEnvironment(env);
+      updateId = client.updateApplication(running, v2).status().getUpdateId();
       UpdateStatus reached = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(
           () -> client.getUpdate(updateId), s -> s.getPhase().getNumber() >= phase.getNumber());
       assertEquals(phase, reached.getPhase(), "the RM restarts in " + phase);
     }
+    beforeRestart.run(updateId, before);
     restartResourceManager();
+    afterRestart.run();
 
     UpdateStatus done;
     try (WorkerPoolClient client = client()) {

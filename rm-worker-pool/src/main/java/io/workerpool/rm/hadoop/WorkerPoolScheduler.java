@@ -29,6 +29,7 @@ import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.ResourceRequest;
 import org.apache.hadoop.yarn.api.records.SchedulingRequest;
 import org.apache.hadoop.yarn.server.api.protocolrecords.NMContainerStatus;
+import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttemptState;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerEventType;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerState;
@@ -66,6 +67,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private final Map<ApplicationAttemptId, ServedAsks<AskKey>> servedAsks = new ConcurrentHashMap<>();
   /** New AM containers converted from AM1's place, handed over at the attempt's next allocate. */
   private final Map<ApplicationAttemptId, RMContainer> amContainersToHandOver = new ConcurrentHashMap<>();
+  /** Containers whose process ended but whose place the pool holds: their node will not report them again. */
+  private final Set<ContainerId> heldPlaces = ConcurrentHashMap.newKeySet();
   private final ReadLockGuard readLockGuard = new ReadLockGuard(readLock);
   private ResourceManagerAdapter adapter;
   private WorkerPoolService service;
@@ -144,7 +147,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   protected void nodeUpdate(RMNode rmNode) {
     readLockGuard.enterReadRegion();
     try {
-      super.nodeUpdate(rmNode);
+      super.nodeUpdate(HeldPlacesFilter.withoutHeldCompletions(rmNode, this::holdsPlaceOf));
     } finally {
       readLockGuard.exitReadRegion();
     }
@@ -168,13 +171,15 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       case APP_ATTEMPT_REMOVED -> {
         AppAttemptRemovedSchedulerEvent removed = (AppAttemptRemovedSchedulerEvent) event;
         ApplicationAttemptId attemptId = removed.getApplicationAttemptID();
-        boolean replaced = updates().isBeingReplaced(attemptId);
-        if (replaced && !removed.getKeepContainersAcrossAppAttempts()) {
+        // A killed application takes its containers along, even in the middle of an update.
+        boolean handedOver = updates().isBeingReplaced(attemptId)
+            && removed.getFinalAttemptState() != RMAppAttemptState.KILLED;
+        if (handedOver && !removed.getKeepContainersAcrossAppAttempts()) {
           event = new AppAttemptRemovedSchedulerEvent(attemptId, removed.getFinalAttemptState(), true);
         }
         FiCaSchedulerApp old = getApplicationAttempt(attemptId);
         super.handle(event);
-        if (replaced) {
+        if (handedOver) {
           userUsage.attemptRemoved(old);
         }
         servedAsks.remove(attemptId);
@@ -226,12 +231,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
    * killing the old attempt's containers.
    */
   @Override
-  public void recoverContainersOnNode(List<NMContainerStatus> reports, RMNode node) {
-    if (reports == null || reports.isEmpty()) {
-      super.recoverContainersOnNode(reports, node);
+  public void recoverContainersOnNode(List<NMContainerStatus> nodeReports, RMNode node) {
+    updates().recover();
+    if ((nodeReports == null || nodeReports.isEmpty()) && !updates().holdsPlacesOn(node.getNodeID())) {
+      super.recoverContainersOnNode(nodeReports, node);
       return;
     }
-    updates().recover();
+    List<NMContainerStatus> reports = nodeReports == null ? List.of() : nodeReports;
     List<ReportedContainer> reported = new ArrayList<>(reports.size());
     for (NMContainerStatus report : reports) {
       reported.add(new ReportedContainer(report.getContainerId(),
@@ -240,6 +246,12 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     Map<ContainerId, RecoveryRule.Outcome> outcomes = updates().nodeRecovered(node.getNodeID(), reported);
     List<NMContainerStatus> stock = new ArrayList<>(reports.size());
     List<PooledWorker> repool = new ArrayList<>();
+    List<PooledWorker> holdAgain = new ArrayList<>();
+    outcomes.forEach((id, outcome) -> {
+      if (outcome == RecoveryRule.Outcome.HOLD_AGAIN) {
+        holdAgain.add(updates().journaledPlace(id));
+      }
+    });
     for (NMContainerStatus report : reports) {
       RecoveryRule.Outcome outcome = outcomes.get(report.getContainerId());
       if (outcome == null) {
@@ -277,6 +289,15 @@ public class WorkerPoolScheduler extends CapacityScheduler {
           updates().notRepooled(worker.containerId(), "the restarted ResourceManager could not charge it to the"
               + " application again (application or node gone, or the node full); its node stops it");
           adapter.stopOnNode(node.getNodeID(), worker.containerId());
+        }
+      }
+      for (PooledWorker place : holdAgain) {
+        if (adapter.takeBack(place)) {
+          heldPlaces.add(place.containerId());
+          updates().heldAgain(place);
+        } else {
+          updates().notRepooled(place.containerId(), "the restarted ResourceManager could not charge its held place"
+              + " to the application again (application or node gone, or the node full)");
         }
       }
       return null;
@@ -367,6 +388,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         continue;
       }
       updates().converted(match, c3.getContainerId(), System.nanoTime() - started);
+      heldPlaces.remove(match.worker().containerId());
       converted.add(c3);
       served.merge(request, 1, Integer::sum);
     }
@@ -476,17 +498,25 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     return requests;
   }
 
+  /**
+   * A node reports a container complete: when the pool holds its place (AM1's, or a pooled worker's), the
+   * scheduler never sees the completion, so node, queue and application stay charged (nothing is mutated here).
+   */
+  private boolean holdsPlaceOf(ContainerStatus reported) {
+    RMContainer rmContainer = getRMContainer(reported.getContainerId());
+    if (rmContainer == null || !updates().holdPlace(rmContainer.getContainerId(), rmContainer.getNodeId(),
+        rmContainer.getAllocatedResource(), reported.getExitStatus(), reported.getDiagnostics())) {
+      return false;
+    }
+    heldPlaces.add(rmContainer.getContainerId());
+    if (rmContainer.isAMContainer()) {
+      adapter.endAttemptOfHeldAm(rmContainer, adapter.completedStatus(rmContainer, reported));
+    }
+    return true;
+  }
+
   @Override
   public void completedContainer(RMContainer rmContainer, ContainerStatus reported, RMContainerEventType event) {
-    if (rmContainer != null && event == RMContainerEventType.FINISHED && updates().holdPlace(
-        rmContainer.getContainerId(), rmContainer.getNodeId(), rmContainer.getAllocatedResource(),
-        reported.getExitStatus(), reported.getDiagnostics())) {
-      // Its process is gone but its place stays charged to the application (nothing is mutated here).
-      if (rmContainer.isAMContainer()) {
-        adapter.endAttemptOfHeldAm(rmContainer, adapter.completedStatus(rmContainer, reported));
-      }
-      return;
-    }
     ContainerStatus status = adapter.completedStatus(rmContainer, reported);
     super.completedContainer(rmContainer, status, event);
     if (rmContainer == null) {
@@ -499,6 +529,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   protected void completedContainerInternal(RMContainer rmContainer, ContainerStatus status,
       RMContainerEventType event) {
     super.completedContainerInternal(rmContainer, status, event);
+    if (heldPlaces.remove(rmContainer.getContainerId())) {
+      // The stock release waits for the node to report the container's end, which it did before the place was held.
+      FiCaSchedulerNode node = getNode(rmContainer.getNodeId());
+      if (node != null) {
+        node.releaseContainer(rmContainer.getContainerId(), true);
+      }
+    }
     if (event != RMContainerEventType.FINISHED || status.getExitStatus() != ReplacementContract.REPLACED_EXIT_STATUS) {
       updates().containerCompleted(rmContainer.getContainerId(), status.getExitStatus(), status.getDiagnostics());
     }

@@ -17,6 +17,8 @@ public final class RecoveryRule {
     REPLACED,
     /** It is gone and nothing replaced it. */
     LOST,
+    /** Its process had ended and the update held its place: charge the place to the application again. */
+    HOLD_AGAIN,
     /** The update let go of it: the node stops it. */
     STOP
   }
@@ -31,6 +33,10 @@ public final class RecoveryRule {
    * @param newOnNode the node reports the replacement the journal names (in any state)
    */
   public static Outcome decide(WorkerState recorded, boolean oldRunning, boolean newOnNode) {
+    if (recorded == WorkerState.HELD) {
+      // Nothing of it runs on the node, whether the node still reports its end or has forgotten it.
+      return Outcome.HOLD_AGAIN;
+    }
     if (recorded == null || recorded == WorkerState.POOLED) {
       return oldRunning ? Outcome.REPOOL : Outcome.LOST;
     }

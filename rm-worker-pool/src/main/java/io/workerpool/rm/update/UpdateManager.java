@@ -53,6 +53,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class UpdateManager {
   private static final Logger LOG = LoggerFactory.getLogger(UpdateManager.class);
+  /** The final state of an attempt whose application was killed (the update's own stop of AM1 ends it FAILED). */
+  private static final String KILLED = "KILLED";
 
   private final ResourceManagerDriver driver;
   private final UpdateListener listener;
@@ -538,10 +540,16 @@ public final class UpdateManager {
         return;
       } else {
         Active a = active.get(appOf(id));
-        if (a == null || !a.pool.removeIf(w -> w.containerId().equals(id))) {
+        if (a != null && a.heldAm != null && a.heldAm.containerId().equals(id)) {
+          // The scheduler let go of AM1's held place (its node was lost, the application killed).
+          a.heldAm = null;
+          a.update.amPlace("ended: " + how);
+        } else if (a == null || !a.pool.removeIf(w -> w.containerId().equals(id))) {
           return;
+        } else {
+          a.update.workerEnded(id, WorkerState.LOST, (a.held.remove(id) ? "its held place ended: "
+              : "ended while pooled: ") + how);
         }
-        a.update.workerEnded(id, WorkerState.LOST, "ended while pooled: " + how);
         finishIfDone(a);
         changed = a.update;
       }
@@ -631,17 +639,26 @@ public final class UpdateManager {
     journalNow(activeOf(update), update);
   }
 
-  /** The attempt ended; when it is the new attempt of an update in flight, the update fails. Records and returns. */
+  /**
+   * The attempt ended; when it is the new attempt of an update in flight, or the old one ended by a kill of the
+   * application, the update fails. Records and returns.
+   */
   public void attemptEnded(ApplicationAttemptId attemptId, String state) {
     Active a;
     synchronized (this) {
       a = active.get(attemptId.getApplicationId());
-      if (a == null || !attemptId.equals(a.newAttempt)) {
+      if (a == null || !attemptId.equals(a.newAttempt) && !isApplicationKill(a, attemptId, state)) {
         return;
       }
     }
-    String why = "the new attempt " + attemptId + " ended (" + state + ")";
+    String why = (attemptId.equals(a.newAttempt) ? "the new attempt " : "the old attempt ") + attemptId
+        + " ended (" + state + ")";
     engine.execute(() -> endPool(a, why + " before claiming it", leftovers -> fail(a, why + " during the update")));
+  }
+
+  /** The old attempt was killed, not stopped by the update: its application was killed before a new attempt came. */
+  private static boolean isApplicationKill(Active a, ApplicationAttemptId attemptId, String state) {
+    return a.newAttempt == null && attemptId.equals(a.oldAttempt) && KILLED.equals(state);
   }
 
   // ---- recovery -----------------------------------------------------------------------------
@@ -712,7 +729,8 @@ public final class UpdateManager {
     a.claimDeadlineMs = entry.getClaimDeadlineMs();
     a.oldAmSeenGone = !status.getAmPlace().isEmpty();
     for (WorkerRecord record : status.getWorkersList()) {
-      if (record.getState() == WorkerState.POOLED || record.getState() == WorkerState.CONVERTED) {
+      if (record.getState() == WorkerState.POOLED || record.getState() == WorkerState.CONVERTED
+          || record.getState() == WorkerState.HELD) {
         a.unreported.put(ContainerId.fromString(record.getOldContainerId()), record);
       }
     }
@@ -840,7 +858,9 @@ public final class UpdateManager {
             && onNode.contains(ContainerId.fromString(record.getNewContainerId()));
         Outcome outcome = RecoveryRule.decide(record == null ? null : record.getState(), container.running(), newOnNode);
         outcomes.put(container.id(), outcome);
-        if (outcome == Outcome.REPOOL) {
+        if (outcome == Outcome.HOLD_AGAIN) {
+          a.unreported.put(container.id(), record);
+        } else if (outcome == Outcome.REPOOL) {
           // Still awaited until the caller has charged it again (repooled) or could not (notRepooled).
           a.unreported.put(container.id(), record != null ? record : WorkerRecord.newBuilder()
               .setOldContainerId(container.id().toString()).setNodeId(nodeId.toString())
@@ -855,11 +875,17 @@ public final class UpdateManager {
           if (!entry.getValue().getNodeId().equals(nodeId.toString()) || onNode.contains(entry.getKey())) {
             continue;
           }
-          it.remove();
           WorkerRecord record = entry.getValue();
           boolean newOnNode = !record.getNewContainerId().isEmpty()
               && onNode.contains(ContainerId.fromString(record.getNewContainerId()));
-          record(a, entry.getKey(), record, RecoveryRule.decide(record.getState(), false, newOnNode), nodeId);
+          Outcome outcome = RecoveryRule.decide(record.getState(), false, newOnNode);
+          if (outcome == Outcome.HOLD_AGAIN) {
+            // The node forgot the ended container; the place is charged again all the same.
+            outcomes.put(entry.getKey(), outcome);
+            continue;
+          }
+          it.remove();
+          record(a, entry.getKey(), record, outcome, nodeId);
           changed.add(a);
         }
       }
@@ -884,7 +910,7 @@ public final class UpdateManager {
       case REPLACED -> a.update.workerReplaced(old, afterRestart + "the old container gone and its replacement there");
       case LOST -> a.update.workerEnded(old, WorkerState.LOST, afterRestart + "the old container ended and"
           + " nothing in its place");
-      case STOP, REPOOL -> { }
+      case STOP, REPOOL, HOLD_AGAIN -> { }
       default -> throw new IllegalStateException(outcome.name());
     }
   }
@@ -901,6 +927,40 @@ public final class UpdateManager {
       a.pool.add(worker);
       a.update.workerPooled(worker);
       a.update.workerRepooled(worker.containerId(), "the ResourceManager restarted; the node still runs it");
+    }
+    listener.pooled(1);
+  }
+
+  /** Whether a restarted RM has places of ended workers to charge again on this node. */
+  public synchronized boolean holdsPlacesOn(NodeId nodeId) {
+    return active.values().stream().flatMap(a -> a.unreported.values().stream())
+        .anyMatch(r -> r.getState() == WorkerState.HELD && r.getNodeId().equals(nodeId.toString()));
+  }
+
+  /** The place {@link #nodeRecovered} decided to hold again, as the journal recorded it. */
+  public synchronized PooledWorker journaledPlace(ContainerId id) {
+    Active a = active.get(appOf(id));
+    WorkerRecord record = a == null ? null : a.unreported.get(id);
+    if (record == null) {
+      throw new IllegalStateException("no journaled place of " + id);
+    }
+    return new PooledWorker(id, NodeId.fromString(record.getNodeId()), LaunchContextCodec.decode(record.getResource()),
+        record.getPooledAtMs());
+  }
+
+  /** A place {@link #nodeRecovered} decided to hold again is charged to the application again. */
+  public void heldAgain(PooledWorker place) {
+    Active a;
+    synchronized (this) {
+      a = active.get(appOf(place.containerId()));
+      if (a == null) {
+        return;
+      }
+      a.unreported.remove(place.containerId());
+      a.pool.add(place);
+      a.held.add(place.containerId());
+      a.update.workerHeld(place.containerId(), "the ResourceManager restarted; the place on " + place.nodeId()
+          + " is held again for the new attempt");
     }
     listener.pooled(1);
   }

@@ -25,6 +25,12 @@ class RecoveryRuleTest {
   }
 
   @Test
+  void aHeldPlaceIsHeldAgainWhateverItsNodeReports() {
+    assertEquals(Outcome.HOLD_AGAIN, RecoveryRule.decide(WorkerState.HELD, false, false));
+    assertEquals(Outcome.HOLD_AGAIN, RecoveryRule.decide(WorkerState.HELD, true, false));
+  }
+
+  @Test
   void aWorkerTheUpdateLetGoOfIsStopped() {
     for (WorkerState state : new WorkerState[] {WorkerState.RELEASED, WorkerState.REPLACED, WorkerState.LOST,
         WorkerState.SWAP_FAILED, WorkerState.EXITED_EARLY}) {

@@ -381,6 +381,98 @@ class UpdateInterleavingsTest {
   }
 
   @Test
+  void heldPlacesOnALostNodeEndWithTheirNodeAndTheNewAmIsScheduledAsUsual() throws Exception {
+    UpdateManager updates = manager();
+    updates.start(new Caller("alice", "10.0.0.1"), APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    ContainerId am1 = driver.amContainer(ATTEMPT_1);
+    updates.holdPlace(am1, NodeId.newInstance("a", 1), Resource.newInstance(512, 1), 137, "killed");
+    updates.newAttemptAdded(ATTEMPT_2, List.of(worker(2, "a"), worker(3, "b")));
+    ContainerId dead = worker(2, "a").containerId();
+    updates.holdPlace(dead, NodeId.newInstance("a", 1), WORKER, 1, "exited");
+
+    // The scheduler removes node a: it completes every container there, held places included.
+    driver.inReadLockedCallback(() -> {
+      updates.containerCompleted(am1, -100, "Container released on a *lost* node");
+      updates.containerCompleted(dead, -100, "Container released on a *lost* node");
+    });
+    engine.runDue();
+
+    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2)), "no place left to hand over");
+    assertTrue(updates.latest(APP).snapshot().getAmPlace().contains("lost"), updates.latest(APP).snapshot()
+        .getAmPlace());
+    assertEquals(WorkerState.LOST, record(updates, dead).getState());
+    assertTrue(record(updates, dead).getReason().startsWith("its held place ended"), record(updates, dead)
+        .getReason());
+    assertEquals(Set.of(worker(3, "b").containerId()), updates.pooledContainers(APP));
+    assertEquals(List.of(), driver.released, "the scheduler already let them go");
+  }
+
+  @Test
+  void anApplicationKilledBeforeItsNewAttemptEndsTheUpdateAndItsHeldPlace() throws Exception {
+    UpdateManager updates = manager();
+    updates.start(new Caller("alice", "10.0.0.1"), APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    ContainerId am1 = driver.amContainer(ATTEMPT_1);
+    updates.holdPlace(am1, NodeId.newInstance("a", 1), Resource.newInstance(512, 1), 137, "killed");
+
+    updates.attemptEnded(ATTEMPT_1, "KILLED");
+    engine.runDue();
+
+    assertEquals(UpdatePhase.FAILED, updates.latest(APP).phase());
+    assertTrue(updates.latest(APP).snapshot().getDiagnostics().contains("the old attempt " + ATTEMPT_1
+        + " ended (KILLED)"), updates.latest(APP).snapshot().getDiagnostics());
+    assertEquals(List.of(am1), driver.released);
+  }
+
+  @Test
+  void theOldAttemptEndingAsTheUpdateStoppedItDoesNotEndTheUpdate() throws Exception {
+    UpdateManager updates = manager();
+    updates.start(new Caller("alice", "10.0.0.1"), APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+
+    updates.attemptEnded(ATTEMPT_1, "FAILED");
+    engine.runDue();
+
+    assertEquals(UpdatePhase.POOLING, updates.latest(APP).phase());
+  }
+
+  @Test
+  void aHeldPlaceSurvivesAnRmRestartAndTheClaimReplacesItAtOnce() throws Exception {
+    UpdateManager before = updating(List.of(worker(2, "a"), worker(3, "b")));
+    ContainerId dead = worker(2, "a").containerId();
+    before.holdPlace(dead, NodeId.newInstance("a", 1), WORKER, 137, "killed");
+    engine.runDue();
+    String updateId = before.latest(APP).id();
+
+    UpdateManager after = manager();
+    after.recover();
+    assertTrue(after.holdsPlacesOn(NodeId.newInstance("a", 1)));
+    // Node a forgot the ended container; node b reports its worker running.
+    Map<ContainerId, Outcome> a = after.nodeRecovered(NodeId.newInstance("a", 1), List.of());
+    assertEquals(Map.of(dead, Outcome.HOLD_AGAIN), a);
+    PooledWorker place = after.journaledPlace(dead);
+    assertEquals(worker(2, "a"), place, "the node, resource and pooled time as journaled");
+    after.heldAgain(place);
+    after.nodeRecovered(NodeId.newInstance("b", 1), List.of(new ReportedContainer(worker(3, "b").containerId(),
+        true, WORKER)));
+    after.repooled(worker(3, "b"));
+
+    assertEquals(WorkerState.HELD, record(after, dead).getState());
+    assertEquals(Set.of(dead, worker(3, "b").containerId()), after.pooledContainers(APP));
+    List<PoolMatch> claimed = driver.underWriteLock(() -> after.claim(ATTEMPT_2, ask(2)));
+    driver.underWriteLock(() -> {
+      after.converted(claimed.get(0), newContainer(20), 1_000);
+      after.converted(claimed.get(1), newContainer(21), 1_000);
+      return null;
+    });
+    after.conversionsDone(ATTEMPT_2);
+    assertEquals(WorkerState.REPLACED, record(after, dead).getState(), "nothing to stop on the node");
+    after.containerCompleted(worker(3, "b").containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
+    assertEquals(UpdatePhase.SUCCEEDED, after.get(updateId).phase());
+  }
+
+  @Test
   void anUpdateWhosePoolDiedEntirelySaysSoAtTheDeadline() throws Exception {
     UpdateManager updates = updating(List.of(worker(2, "a")));
     updates.containerCompleted(worker(2, "a").containerId(), -100, "node lost");
