@@ -46,7 +46,6 @@ import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.QueueMetrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -210,12 +209,6 @@ class FlinkInPlaceRestartTest {
 
   @Test
   @Order(4)
-  @Disabled("Stock Flink 2.2.0 with ZooKeeper HA: the old TaskManagers find the new JobManager through ZooKeeper"
-      + " as soon as it is elected, register at its ResourceManager, are rejected (it does not know their"
-      + " containers: the pool hides them from the new attempt) and exit fatally, about a second before the new"
-      + " JobManager asks for workers. The pool loses them, the new attempt gets new containers through ordinary"
-      + " scheduling and the update ends FAILED. Needs the pool to keep a pooled worker's place when its process"
-      + " exits (see flink-integration/README.md).")
   void lastStateRestartWithZooKeeperHaContinuesFromTheLatestCheckpoint() throws Exception {
     cluster.client().killApplication(running);
     running = null;
@@ -223,6 +216,8 @@ class FlinkInPlaceRestartTest {
       ApplicationId appId = deploy(haConfiguration("v5", zooKeeper), "v5");
       running = appId;
       awaitRecords("v5", 60);
+      Map<String, String> oldTaskManagers = taskManagers(ApplicationAttemptId.newInstance(appId, 1));
+      long allocationsBefore = localityAllocations(rm().getResourceScheduler().getRootQueueMetrics());
       Configuration v6 = haConfiguration("v6", zooKeeper);
       v6.set(PipelineOptions.JARS, List.of(JobJars.build(work.resolve("jars"), "v6").toUri().toString()));
       RestartReport report = new InPlaceRestart(new YarnConfiguration(cluster.config()),
@@ -233,7 +228,17 @@ class FlinkInPlaceRestartTest {
       assertEquals(report.oldJobId(), report.newJobId(), "the job id (from the HA cluster id) stays");
       List<JobRecords.Entry> entries = awaitRecords("v6", 40);
       assertStateContinues(entries, "v5", "v6");
-      assertEquals(2, cluster.client().getApplicationReport(appId).getCurrentApplicationAttemptId().getAttemptId());
+      ApplicationAttemptId attempt2 = ApplicationAttemptId.newInstance(appId, 2);
+      assertEquals(attempt2, cluster.client().getApplicationReport(appId).getCurrentApplicationAttemptId());
+      // The old TaskManagers exit when the new JobManager rejects them; their places are held and converted.
+      Map<String, String> newTaskManagers = taskManagers(attempt2);
+      assertEquals(sorted(oldTaskManagers.values()), sorted(newTaskManagers.values()),
+          "the new TaskManagers sit on the old ones' nodes: " + oldTaskManagers + " -> " + newTaskManagers);
+      assertTrue(newTaskManagers.keySet().stream().allMatch(c -> c.contains("_02_")), newTaskManagers.toString());
+      assertEquals(0, localityAllocations(rm().getResourceScheduler().getRootQueueMetrics()) - allocationsBefore,
+          "nothing was scheduled: the new JobManager took the old one's place, the TaskManagers theirs");
+      assertEquals(0, rm().getRMContext().getRMApps().get(appId).getCurrentAppAttempt().getRMAppAttemptMetrics()
+          .getTotalAllocatedContainers(), "attempt 2 got no container through ordinary scheduling");
       System.out.println("last-state in place: downtime (last v5 record -> first v6 record) "
           + downtime(entries, "v5", "v6") + " ms");
       cluster.client().killApplication(appId);
