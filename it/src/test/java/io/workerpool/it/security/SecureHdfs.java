@@ -42,6 +42,11 @@ final class SecureHdfs implements AutoCloseable {
     conf.setBoolean(DFSConfigKeys.IGNORE_SECURE_PORTS_FOR_TESTING_KEY, true);
     MiniDFSCluster dfs = new MiniDFSCluster.Builder(conf, dir.toFile()).numDataNodes(1).build();
     dfs.waitActive();
+    if (dfs.getDataNodes().get(0).getDnConf().getSaslPropsResolver() == null) {
+      dfs.shutdown();
+      throw new IllegalStateException("the DataNode does not ask for SASL: the test classpath has no hdfs-site.xml"
+          + " with " + DFSConfigKeys.DFS_DATA_TRANSFER_PROTECTION_KEY);
+    }
     return new SecureHdfs(dfs);
   }
 
