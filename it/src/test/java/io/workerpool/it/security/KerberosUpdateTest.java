@@ -17,6 +17,7 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.workerpool.client.WorkerPoolException;
+import io.workerpool.client.cli.LaunchContextFile;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.WorkerReport;
 import io.workerpool.it.cluster.TestCluster;
@@ -28,7 +29,6 @@ import io.workerpool.proto.WorkerPoolGrpc;
 import io.workerpool.protocol.LaunchContextCodec;
 import io.workerpool.protocol.TlsStores;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
-import io.workerpool.client.cli.LaunchContextFile;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,8 +41,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.DataInputByteBuffer;
-import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.minikdc.MiniKdc;
+import org.apache.hadoop.security.Credentials;
 import org.apache.hadoop.security.UserGroupInformation;
 import org.apache.hadoop.security.token.Token;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
@@ -174,13 +174,14 @@ class KerberosUpdateTest {
         UserGroupInformation.createRemoteUser("alice"), () -> file.getFileSystem(conf()).open(file).read()));
     System.out.println("reading the file without credentials: " + anonymous);
 
-    // What `worker-pool update --launch-context` does: the client adds alice's HDFS token, the RM its renewer.
+    // What `worker-pool update --launch-context` does: the client adds alice's HDFS token, the RM as its renewer.
     LaunchContextFile spec = LaunchContextFile.of(withKrb5(app.amLaunchContext("2", 1, WORKER_MB)));
     spec.localResources.put("version.txt", new LaunchContextFile.ResourceEntry(file.toString(),
         LocalResourceType.FILE, LocalResourceVisibility.APPLICATION, null));
     ContainerLaunchContext v2 = SecurityFixture.as(alice, () -> spec.toLaunchContext(conf(), null));
     Token<?> hdfsToken = hdfsToken(v2);
 
+    // The same context with a token alice asked for herself as renewer: the RM cannot renew it.
     ContainerLaunchContext unrenewable = SecurityFixture.as(alice, () -> spec.toLaunchContext(conf(), null));
     unrenewable.setTokens(SecurityFixture.tokens(SecurityFixture.as(alice, () -> {
       Credentials credentials = new Credentials();
