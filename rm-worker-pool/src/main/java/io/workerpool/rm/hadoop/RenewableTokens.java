@@ -14,8 +14,9 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
 
 /**
  * Renews new launch-context tokens once, as the RM's DelegationTokenRenewer would, before the update changes
- * anything. The renewer itself works asynchronously, and a token it fails to renew only leaves a log line and
- * the application's whole token set out of renewal.
+ * anything. Registration with the renewer is asynchronous: a token it fails to renew there only leaves a warning
+ * in the RM's log, and the application's record in the renewer empty, so its earlier tokens are no longer
+ * cancelled or dropped when it ends.
  */
 final class RenewableTokens {
   private RenewableTokens() {
