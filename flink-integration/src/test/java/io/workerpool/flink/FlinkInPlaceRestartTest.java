@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.workerpool.client.cli.LaunchContextFile;
+import io.workerpool.client.cli.WorkerPoolCli;
 import io.workerpool.flink.cli.InPlaceCliFrontend;
 import io.workerpool.flink.testjob.CountingJob;
 import io.workerpool.it.cluster.TestCluster;
 import io.workerpool.it.cluster.WorkerPoolSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -207,8 +211,36 @@ class FlinkInPlaceRestartTest {
         + downtime(entries, "v3", "v4") + " ms");
   }
 
+  /** An operator's round trip: print the JobManager's launch context, edit one value, update with the file. */
   @Test
   @Order(4)
+  void theCliRoundTripsTheJobManagersLaunchContextWithOneEdit() throws Exception {
+    ApplicationId appId = running;
+    int attemptBefore = cluster.client().getApplicationReport(appId).getCurrentApplicationAttemptId().getAttemptId();
+    CliRun printed = workerPoolCli("launch-context", appId.toString(), "--json");
+    assertEquals(0, printed.code(), printed.err());
+    Path file = Files.writeString(work.resolve("jobmanager-context.json"), printed.out());
+    LaunchContextFile edited = LaunchContextFile.parse(file.toFile());
+    String added = "\"WORKER_POOL_ROUND_TRIP\" : \"1\",";
+    edited.environment.put("WORKER_POOL_ROUND_TRIP", "1");
+    Files.writeString(file, edited.toJson());
+    List<String> editedLines = new ArrayList<>(Files.readAllLines(file));
+    assertTrue(editedLines.removeIf(line -> line.strip().equals(added)), "the edit is one line: " + editedLines);
+    assertEquals(printed.out().lines().toList(), editedLines, "nothing else differs from what was printed");
+
+    CliRun update = workerPoolCli("update", appId.toString(), "--launch-context", file.toString(), "--timeout",
+        "PT2M");
+    System.out.println(update.out() + update.err());
+    assertEquals(0, update.code(), update.out() + update.err());
+
+    assertEquals(attemptBefore + 1,
+        cluster.client().getApplicationReport(appId).getCurrentApplicationAttemptId().getAttemptId());
+    CliRun after = workerPoolCli("launch-context", appId.toString(), "--json");
+    assertEquals(Files.readString(file), after.out(), "the stored context is the edited file, byte for byte");
+  }
+
+  @Test
+  @Order(5)
   void lastStateRestartWithZooKeeperHaContinuesFromTheLatestCheckpoint() throws Exception {
     cluster.client().killApplication(running);
     running = null;
@@ -257,6 +289,14 @@ class FlinkInPlaceRestartTest {
   }
 
   private record CliRun(int code, String out, String err) {
+  }
+
+  private static CliRun workerPoolCli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = WorkerPoolCli.run(new YarnConfiguration(cluster.config()), new PrintWriter(out, true),
+        new PrintWriter(err, true), args);
+    return new CliRun(code, out.toString(), err.toString());
   }
 
   /** {@code flink restart --in-place} as a user would type it, with the version's configuration as flink-conf. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationReport;
@@ -27,20 +28,31 @@ public final class DistributedShellApp {
 
   public static DistributedShellApp submit(RealCluster cluster, String name, int workers, String version)
       throws IOException {
+    return submit(cluster, name, workers, 128, List.of("--shell_command", "bash",
+        "--shell_args", cluster.workerScript().toString(), "--shell_env", "WP_VERSION=" + version));
+  }
+
+  /** An application whose containers each run {@code sleep seconds} and end: it churns as long as it has asks. */
+  public static DistributedShellApp submitSleepers(RealCluster cluster, String name, int containers, int containerMb,
+      int seconds) throws IOException {
+    return submit(cluster, name, containers, containerMb, List.of("--shell_command", "sleep",
+        "--shell_args", Integer.toString(seconds)));
+  }
+
+  private static DistributedShellApp submit(RealCluster cluster, String name, int containers, int containerMb,
+      List<String> command) throws IOException {
     Path home = cluster.dir().resolve("client-home");
-    List<String> args = List.of(
+    List<String> args = new ArrayList<>(List.of(
         "--jar", Jars.distributedShellJar().toString(),
         "--appname", name,
-        "--num_containers", Integer.toString(workers),
-        "--container_memory", "128",
+        "--num_containers", Integer.toString(containers),
+        "--container_memory", Integer.toString(containerMb),
         "--master_memory", "256",
-        "--shell_command", "bash",
-        "--shell_args", cluster.workerScript().toString(),
-        "--shell_env", "WP_VERSION=" + version,
         // The Client kills the application after this long; the tests end long before.
-        "--timeout", Long.toString(Duration.ofHours(1).toMillis()));
+        "--timeout", Long.toString(Duration.ofHours(1).toMillis())));
+    args.addAll(command);
     // The Client stages the AM jar under ~/DistributedShell: keep it in the cluster's folder.
-    Daemon submitter = cluster.clientProcess("distributedshell-client", Jars.distributedShell(),
+    Daemon submitter = cluster.clientProcess("distributedshell-client-" + name, Jars.distributedShell(),
         List.of("-Duser.home=" + home), "org.apache.hadoop.yarn.applications.distributedshell.Client", args).start();
     return new DistributedShellApp(cluster, submitter, name);
   }

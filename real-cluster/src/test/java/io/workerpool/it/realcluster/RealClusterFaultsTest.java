@@ -84,10 +84,6 @@ class RealClusterFaultsTest {
   }
 
   @Test
-  @Disabled("fails on the current main: an RM failover during an update is not handled yet (the update is in the"
-      + " RM's memory). Seen 2026-12-01: the new active RM skips recovering the pooled workers ('for already"
-      + " stopped attempt') and kills those it hears of, AM2 gets 4 newly scheduled containers (all on the node that"
-      + " re-registered first), and the old workers on the other node run untracked until the app ends")
   void activeResourceManagerKilledDuringAnUpdate() throws Exception {
     String v1 = "rm-kill-1";
     String v2 = "rm-kill-2";
