@@ -160,9 +160,9 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         AppAddedSchedulerEvent added = (AppAddedSchedulerEvent) event;
         if (added.getIsAppRecovering()) {
           // Recovery runs before this service starts: the journal is read at the first recovered application.
-          updates().recover();
-          updates().appRecovered(added.getApplicationId(), adapter.storedAttempts(added.getApplicationId()));
-          if (updates().needsExtraAttempt(added.getApplicationId())) {
+          updates().recovery().recover();
+          updates().recovery().appRecovered(added.getApplicationId(), adapter.storedAttempts(added.getApplicationId()));
+          if (updates().recovery().needsExtraAttempt(added.getApplicationId())) {
             adapter.raiseMaxAttempts(added.getApplicationId());
           }
         }
@@ -213,13 +213,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   }
 
   private void attemptRecovered(ApplicationAttemptId attemptId) {
-    ContainerId killedAm = updates().killedAmOf(attemptId);
-    if (killedAm != null && updates().oldAmSeenGone(attemptId.getApplicationId())) {
+    ContainerId killedAm = updates().recovery().killedAmOf(attemptId);
+    if (killedAm != null && updates().recovery().oldAmSeenGone(attemptId.getApplicationId())) {
       adapter.endRecoveredAttempt(attemptId, killedAm, "AM stopped for in-place update");
     } else if (killedAm != null) {
       adapter.rememberKilledAm(killedAm, "AM stopped for in-place update");
     }
-    updates().attemptRecovered(attemptId);
+    updates().recovery().attemptRecovered(attemptId);
     if (!updates().awaitsNewAttempt(attemptId.getApplicationId())) {
       adapter.newAttemptAdded(attemptId.getApplicationId());
     }
@@ -232,8 +232,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
    */
   @Override
   public void recoverContainersOnNode(List<NMContainerStatus> nodeReports, RMNode node) {
-    updates().recover();
-    if ((nodeReports == null || nodeReports.isEmpty()) && !updates().holdsPlacesOn(node.getNodeID())) {
+    updates().recovery().recover();
+    if ((nodeReports == null || nodeReports.isEmpty()) && !updates().recovery().holdsPlacesOn(node.getNodeID())) {
       super.recoverContainersOnNode(nodeReports, node);
       return;
     }
@@ -243,13 +243,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       reported.add(new ReportedContainer(report.getContainerId(),
           report.getContainerState() == ContainerState.RUNNING, report.getAllocatedResource()));
     }
-    Map<ContainerId, RecoveryRule.Outcome> outcomes = updates().nodeRecovered(node.getNodeID(), reported);
+    Map<ContainerId, RecoveryRule.Outcome> outcomes = updates().recovery().nodeRecovered(node.getNodeID(), reported);
     List<NMContainerStatus> stock = new ArrayList<>(reports.size());
     List<PooledWorker> repool = new ArrayList<>();
     List<PooledWorker> holdAgain = new ArrayList<>();
     outcomes.forEach((id, outcome) -> {
       if (outcome == RecoveryRule.Outcome.HOLD_AGAIN) {
-        holdAgain.add(updates().journaledPlace(id));
+        holdAgain.add(updates().recovery().journaledPlace(id));
       }
     });
     for (NMContainerStatus report : reports) {
@@ -266,10 +266,10 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
     Set<ContainerId> onNode = new HashSet<>();
     reports.forEach(r -> onNode.add(r.getContainerId()));
-    for (ApplicationAttemptId waiting : updates().newAttemptsNotYetRegistered()) {
+    for (ApplicationAttemptId waiting : updates().recovery().newAttemptsNotYetRegistered()) {
       Container master = adapter.neverLaunchedAm(waiting, node.getNodeID(), onNode);
       if (master != null) {
-        updates().newAmNeverLaunched(waiting, master.getId());
+        updates().recovery().newAmNeverLaunched(waiting, master.getId());
         adapter.raiseMaxAttempts(waiting.getApplicationId());
         adapter.endNeverLaunchedAttempt(waiting, master);
       }
@@ -284,9 +284,9 @@ public class WorkerPoolScheduler extends CapacityScheduler {
           // other, and the new attempt's pool takes it over when it is added.
           super.recoverContainersOnNode(List.of(reportOf(reports, worker.containerId())), node);
         } else if (adapter.takeBack(worker)) {
-          updates().repooled(worker);
+          updates().recovery().repooled(worker);
         } else {
-          updates().notRepooled(worker.containerId(), "the restarted ResourceManager could not charge it to the"
+          updates().recovery().notRepooled(worker.containerId(), "the restarted ResourceManager could not charge it to the"
               + " application again (application or node gone, or the node full); its node stops it");
           adapter.stopOnNode(node.getNodeID(), worker.containerId());
         }
@@ -294,9 +294,9 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       for (PooledWorker place : holdAgain) {
         if (adapter.takeBack(place)) {
           heldPlaces.add(place.containerId());
-          updates().heldAgain(place);
+          updates().recovery().heldAgain(place);
         } else {
-          updates().notRepooled(place.containerId(), "the restarted ResourceManager could not charge its held place"
+          updates().recovery().notRepooled(place.containerId(), "the restarted ResourceManager could not charge its held place"
               + " to the application again (application or node gone, or the node full)");
         }
       }
