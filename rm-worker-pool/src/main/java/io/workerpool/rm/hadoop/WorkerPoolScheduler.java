@@ -340,7 +340,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       });
     }
     List<ResourceRequest> rest = withoutServedCounts(attemptId, ask);
-    if (!rest.isEmpty() && (updates().hasPool(attemptId) || updates().holdsAmPlaceFor(attemptId))) {
+    if (!rest.isEmpty() && (updates().hasPool(attemptId) || updates().amPlace().waitsFor(attemptId))) {
       List<ResourceRequest> asked = rest;
       rest = underWriteLock(() -> ConversionTimings.instance().lockHeld(() -> serveFromPool(attemptId, asked)));
       // Journaled before the new attempt receives them (this call's response), out of the write lock.
@@ -414,14 +414,14 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       return ask;
     }
     ApplicationAttemptId attemptId = app.getApplicationAttemptId();
-    PooledWorker place = updates().claimAmPlace(attemptId);
+    PooledWorker place = updates().amPlace().claim(attemptId);
     if (place == null) {
       return ask;
     }
     Resource asked = getNormalizedResource(amAsk.getCapability(), getMaximumResourceCapability());
     FiCaSchedulerNode node = getNode(place.nodeId());
     if (node == null || !Resources.fitsIn(asked, Resources.add(node.getUnallocatedResource(), place.resource()))) {
-      updates().amPlaceNotUsed(place, "the new AM asks for " + asked + "; AM1's place on " + place.nodeId()
+      updates().amPlace().notUsed(place, "the new AM asks for " + asked + "; AM1's place on " + place.nodeId()
           + " has " + place.resource() + (node == null ? " and the node is gone" : " and the node has only "
           + node.getUnallocatedResource() + " more free"));
       return ask;
@@ -429,13 +429,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     RMContainer am = conversion.convert(app, place.containerId(), SchedulerRequestKey.create(amAsk),
         "attempt " + attemptId, asked);
     if (am == null) {
-      updates().amPlaceNotUsed(place, "AM1's container ended before the new AM's could take its place");
+      updates().amPlace().notUsed(place, "AM1's container ended before the new AM's could take its place");
       return ask;
     }
     // Not in this call's response: the RM's own AM ask (RMAppAttemptImpl.ScheduleTransition) expects none there and
     // takes the container at its next allocate, once the container's START told the attempt it is allocated.
     amContainersToHandOver.put(attemptId, am);
-    updates().amPlaceTaken(place, am.getContainerId(), asked);
+    updates().amPlace().taken(place, am.getContainerId(), asked);
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
       rest.add(request == amAsk ? withCount(request, request.getNumContainers() - 1) : request);

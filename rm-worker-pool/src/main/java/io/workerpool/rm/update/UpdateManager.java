@@ -12,7 +12,6 @@ import io.workerpool.rm.update.Swaps.Swap;
 import io.workerpool.rm.update.UpdateLifecycle.Event;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -25,7 +24,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
@@ -67,6 +65,8 @@ public final class UpdateManager {
   private final Map<String, Update> byClientRequest = new HashMap<>();
   private final Map<ApplicationId, ActiveUpdate> active = new HashMap<>();
   private final Swaps swaps;
+  private final EngineSteps steps;
+  private final AmPlace amPlace;
   private final UpdateRecovery recovery;
   private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -99,7 +99,14 @@ public final class UpdateManager {
     this.engine = engine;
     this.watchExecutor = watchExecutor;
     this.swaps = new Swaps(clock, settings.earlyExitWindowMs());
+    this.steps = new EngineSteps(this, driver, listener, settings);
+    this.amPlace = new AmPlace(this, engine, steps, clock);
     this.recovery = new UpdateRecovery(this, journal, engine, listener, clock, watchExecutor);
+  }
+
+  /** What the scheduler calls about AM1's held place. */
+  public AmPlace amPlace() {
+    return amPlace;
   }
 
   /** What a restarted or newly active RM calls to resume the updates in flight. */
@@ -169,7 +176,7 @@ public final class UpdateManager {
           : new UpdateRefusedException(Reason.INTERNAL, e.toString(), e);
     }
     LOG.info("Update {} of {} started by {}: ending {}", a.update.id(), appId, caller.user(), currentAttempt);
-    a.cancelDeadline = engine.schedule(() -> amStopTimedOut(a), settings.amStopTimeoutMs());
+    a.cancelDeadline = engine.schedule(() -> steps.amStopTimedOut(a), settings.amStopTimeoutMs());
     return a.update;
   }
 
@@ -194,19 +201,6 @@ public final class UpdateManager {
   /** The RM stops (or dies, in tests): updates still being started have no further effect. */
   public void stop() {
     stopped.countDown();
-  }
-
-  /** The old AM's node has not reported it gone: the RM ends the attempt itself. */
-  private void amStopTimedOut(ActiveUpdate a) {
-    synchronized (this) {
-      if (active.get(a.appId()) != a || a.newAttempt != null) {
-        return;
-      }
-    }
-    LOG.warn("Update {}: the node of {} did not report the killed AM gone within {} ms; ending the attempt in the RM",
-        a.update.id(), a.oldAttempt, settings.amStopTimeoutMs());
-    driver.abortAttempt(a.oldAttempt, "AM stopped for in-place update " + a.update.id()
-        + " (its node did not report it killed within " + settings.amStopTimeoutMs() + " ms)");
   }
 
   public synchronized Update get(String updateId) throws UpdateRefusedException {
@@ -282,7 +276,7 @@ public final class UpdateManager {
 
   void scheduleClaimDeadline(ActiveUpdate a) {
     a.cancelDeadline.run();
-    a.cancelDeadline = engine.schedule(() -> claimDeadlinePassed(a), a.claimDeadlineMs - clock.getAsLong());
+    a.cancelDeadline = engine.schedule(() -> steps.claimDeadlinePassed(a), a.claimDeadlineMs - clock.getAsLong());
   }
 
   /** Containers that are pooled for this application: the new AM must not see them as its own yet. */
@@ -317,14 +311,10 @@ public final class UpdateManager {
     if (a == null) {
       return false;
     }
-    String how = "exit " + exitStatus + (diagnostics.isBlank() ? "" : ": " + diagnostics.strip());
-    if (id.toString().equals(a.oldAmContainer) && a.newAttempt == null && a.heldAm == null
-        && a.update.phase() == UpdatePhase.POOLING) {
-      a.heldAm = new PooledWorker(id, nodeId, resource, clock.getAsLong());
-      a.update.amPlace("held on " + nodeId + " (" + resource + ") for the new AM's container");
-      journalLater(a);
+    if (amPlace.holdIfOldAm(a, id, nodeId, resource)) {
       return true;
     }
+    String how = "exit " + exitStatus + (diagnostics.isBlank() ? "" : ": " + diagnostics.strip());
     if (a.pool.stream().anyMatch(w -> w.containerId().equals(id))) {
       a.held.add(id);
       a.update.workerHeld(id, "its process ended while pooled (" + how + "); its place on " + nodeId
@@ -333,69 +323,6 @@ public final class UpdateManager {
       return true;
     }
     return false;
-  }
-
-  /**
-   * The RM asks for the new attempt's AM container: it takes AM1's held place, if any. The caller holds the write
-   * lock and reports {@link #amPlaceTaken} or {@link #amPlaceNotUsed}.
-   */
-  public synchronized PooledWorker claimAmPlace(ApplicationAttemptId attemptId) {
-    ActiveUpdate a = active.get(attemptId.getApplicationId());
-    if (!holdsAmPlaceFor(a, attemptId)) {
-      return null;
-    }
-    PooledWorker place = a.heldAm;
-    a.heldAm = null;
-    return place;
-  }
-
-  private void releaseHeldAm(ActiveUpdate a, String why) {
-    PooledWorker place = a.heldAm;
-    a.heldAm = null;
-    a.update.amPlace("released: " + why);
-    releaseLater(place, why);
-    journalLater(a);
-  }
-
-  /** An engine step releases the place under the write lock: the caller may hold the scheduler's locks. */
-  private void releaseLater(PooledWorker place, String why) {
-    engine.execute(() -> driver.underWriteLock(() -> {
-      driver.release(place.containerId(), "Released by the Worker Pool: " + why);
-      return null;
-    }));
-  }
-
-  /** The new AM's container could not take AM1's place (it asks for more than its node has): the place is released. */
-  public void amPlaceNotUsed(PooledWorker place, String why) {
-    ActiveUpdate a;
-    synchronized (this) {
-      a = active.get(appOf(place.containerId()));
-      if (a != null) {
-        a.update.amPlace("released: " + why + "; the new AM's container is scheduled as usual");
-      }
-    }
-    releaseLater(place, why);
-    if (a != null) {
-      journalLater(a);
-    }
-  }
-
-  /** Whether AM1's place waits for this attempt's AM container (its ask may come before the update knows it). */
-  public synchronized boolean holdsAmPlaceFor(ApplicationAttemptId attemptId) {
-    return holdsAmPlaceFor(active.get(attemptId.getApplicationId()), attemptId);
-  }
-
-  private static boolean holdsAmPlaceFor(ActiveUpdate a, ApplicationAttemptId attemptId) {
-    return a != null && a.heldAm != null && (attemptId.equals(a.newAttempt)
-        || a.newAttempt == null && attemptId.getAttemptId() > a.oldAttempt.getAttemptId());
-  }
-
-  public synchronized void amPlaceTaken(PooledWorker place, ContainerId amContainer, Resource resource) {
-    ActiveUpdate a = active.get(appOf(place.containerId()));
-    if (a != null) {
-      a.update.amPlace(amContainer + " took AM1's place on " + place.nodeId() + " (" + place.resource()
-          + (resource.equals(place.resource()) ? "" : ", now " + resource) + ")");
-    }
   }
 
   /**
@@ -411,7 +338,7 @@ public final class UpdateManager {
     a.update.onIfAllowed(Event.NEW_ATTEMPT_REGISTERED, attemptId + " registered and asks for workers");
     if (a.heldAm != null) {
       // The new AM runs, so its container came from elsewhere (its ask was scheduled before AM1's place was held).
-      releaseHeldAm(a, "the new AM's container was scheduled before AM1's place was held");
+      amPlace.release(a, "the new AM's container was scheduled before AM1's place was held");
     }
     List<PoolMatch> matches = PoolMatcher.match(a.pool, asks);
     Set<PooledWorker> claimed = matches.stream().map(PoolMatch::worker).collect(Collectors.toSet());
@@ -478,7 +405,7 @@ public final class UpdateManager {
       } else if (swaps.isNewContainer(id)) {
         Swap failed = swaps.newContainerEnded(id);
         String reason = "new container " + id + " ended before it took the old one's place (" + how + ")";
-        engine.execute(() -> swapFailed(failed, reason));
+        engine.execute(() -> steps.swapFailed(failed, reason));
         listener.swapFailed();
         return;
       } else {
@@ -502,44 +429,6 @@ public final class UpdateManager {
   }
 
   /**
-   * Engine step. The new container never took the old one's place, so the node has not stopped the old
-   * one: the RM takes it back and it returns to the pool, where the new attempt's next ask (stock AMs ask
-   * again for a container that failed) can claim it again until the claim deadline. When the update is
-   * over, or the RM cannot take it back, the old container is stopped instead, so that nothing runs
-   * unaccounted.
-   */
-  private void swapFailed(Swap swap, String reason) {
-    Update update = driver.underWriteLock(() -> {
-      ActiveUpdate a;
-      synchronized (this) {
-        a = active.get(appOf(swap.oldId()));
-        if (a != null && a.update != swap.update()) {
-          a = null;
-        }
-      }
-      boolean takenBack = a != null && !a.poolClosed && driver.takeBack(swap.worker());
-      synchronized (this) {
-        swaps.forget(swap.oldId());
-        if (takenBack) {
-          a.pool.add(swap.worker());
-          swap.update().workerBackInPool(swap.oldId(), reason);
-        } else {
-          swap.update().workerEnded(swap.oldId(), WorkerState.SWAP_FAILED, reason + (a == null
-              ? "; the update is over, so the old container is stopped"
-              : a.poolClosed ? "; the claim deadline has passed, so the old container is stopped"
-              : "; the old container is stopped"));
-          finishIfDone(a);
-        }
-      }
-      if (!takenBack) {
-        driver.stopOnNode(swap.worker().nodeId(), swap.oldId());
-      }
-      return swap.update();
-    });
-    journalNow(activeOf(update), update);
-  }
-
-  /**
    * The attempt ended; when it is the new attempt of an update in flight, or the old one ended by a kill of the
    * application, the update fails. Records and returns.
    */
@@ -553,7 +442,7 @@ public final class UpdateManager {
     }
     String why = (attemptId.equals(a.newAttempt) ? "the new attempt " : "the old attempt ") + attemptId
         + " ended (" + state + ")";
-    engine.execute(() -> endPool(a, why + " before claiming it", leftovers -> fail(a, why + " during the update")));
+    engine.execute(() -> steps.endPool(a, why + " before claiming it", leftovers -> fail(a, why + " during the update")));
   }
 
   /** The old attempt was killed, not stopped by the update: its application was killed before a new attempt came. */
@@ -562,61 +451,6 @@ public final class UpdateManager {
   }
 
   // ---- internals ----------------------------------------------------------------------------
-
-  /** Engine step: the pool's leftovers are released; the update ends. */
-  private void claimDeadlinePassed(ActiveUpdate a) {
-    endPool(a, "not claimed by the new attempt within " + settings.claimTimeoutMs() + " ms", leftovers -> {
-      a.unreported.forEach((old, record) -> a.update.workerEnded(old, WorkerState.LOST,
-          "its node did not report it to the restarted ResourceManager before the claim deadline"));
-      a.unreported.clear();
-      if (a.update.phase() == UpdatePhase.CONVERTING) {
-        finishIfDone(a);
-      } else if (leftovers == 0) {
-        fail(a, "no pooled worker was left for the new attempt " + a.newAttempt + " to claim within "
-            + settings.claimTimeoutMs() + " ms (see each worker's record)");
-      } else {
-        fail(a, "the new attempt " + a.newAttempt + " asked for no workers within " + settings.claimTimeoutMs()
-            + " ms; its pooled workers were released");
-      }
-    });
-  }
-
-  /**
-   * Engine step: under the scheduler's write lock (so that no claim is half-way), takes the pool's
-   * leftovers, records them as released and runs {@code conclude} with their count; journals that; then releases
-   * them.
-   */
-  private void endPool(ActiveUpdate a, String reason, IntConsumer conclude) {
-    List<PooledWorker> leftovers = driver.underWriteLock(() -> {
-      synchronized (this) {
-        if (active.get(a.appId()) != a) {
-          return List.<PooledWorker>of();
-        }
-        List<PooledWorker> taken = new ArrayList<>(a.pool);
-        a.pool.clear();
-        a.poolClosed = true;
-        a.held.clear();
-        taken.forEach(w -> a.update.workerEnded(w.containerId(), WorkerState.RELEASED, reason));
-        if (a.heldAm != null) {
-          taken.add(a.heldAm);
-          a.update.amPlace("released: " + reason);
-          a.heldAm = null;
-        }
-        conclude.accept(taken.size());
-        return taken;
-      }
-    });
-    journalNow(activeOf(a.update), a.update);
-    if (leftovers.isEmpty()) {
-      return;
-    }
-    driver.underWriteLock(() -> {
-      leftovers.forEach(w -> driver.release(w.containerId(), "Released by the Worker Pool: " + reason));
-      return null;
-    });
-    listener.released(leftovers.size());
-    LOG.info("Update {} released {} pooled containers: {}", a.update.id(), leftovers.size(), reason);
-  }
 
   /** The caller holds the monitor. */
   void finishIfDone(ActiveUpdate a) {

@@ -338,15 +338,15 @@ class UpdateInterleavingsTest {
     ContainerId am1 = driver.amContainer(ATTEMPT_1);
     Resource amSize = Resource.newInstance(512, 1);
     assertTrue(updates.holdPlace(am1, NodeId.newInstance("a", 1), amSize, 137, "killed"));
-    assertTrue(updates.holdsAmPlaceFor(ATTEMPT_2), "the RM's AM ask may come before the attempt is recorded");
+    assertTrue(updates.amPlace().waitsFor(ATTEMPT_2), "the RM's AM ask may come before the attempt is recorded");
 
-    PooledWorker place = driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2));
+    PooledWorker place = driver.underWriteLock(() -> updates.amPlace().claim(ATTEMPT_2));
     assertEquals(am1, place.containerId());
-    updates.amPlaceNotUsed(place, "the new AM asks for <memory:768> and the node has only <memory:0> more free");
+    updates.amPlace().notUsed(place, "the new AM asks for <memory:768> and the node has only <memory:0> more free");
     engine.runDue();
     assertEquals(List.of(am1), driver.released, "the place is released, the ask scheduled as usual");
     assertTrue(updates.latest(APP).snapshot().getAmPlace().startsWith("released: the new AM asks for"));
-    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2)), "claimed once");
+    assertEquals(null, driver.underWriteLock(() -> updates.amPlace().claim(ATTEMPT_2)), "claimed once");
   }
 
   @Test
@@ -398,7 +398,7 @@ class UpdateInterleavingsTest {
     });
     engine.runDue();
 
-    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2)), "no place left to hand over");
+    assertEquals(null, driver.underWriteLock(() -> updates.amPlace().claim(ATTEMPT_2)), "no place left to hand over");
     assertTrue(updates.latest(APP).snapshot().getAmPlace().contains("lost"), updates.latest(APP).snapshot()
         .getAmPlace());
     assertEquals(WorkerState.LOST, record(updates, dead).getState());
