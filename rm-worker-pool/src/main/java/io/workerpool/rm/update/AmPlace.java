@@ -16,12 +16,14 @@ import org.apache.hadoop.yarn.api.records.Resource;
  */
 public final class AmPlace {
   private final UpdateManager updates;
+  private final JournalWriter journal;
   private final Engine engine;
   private final EngineSteps steps;
   private final LongSupplier clock;
 
-  AmPlace(UpdateManager updates, Engine engine, EngineSteps steps, LongSupplier clock) {
+  AmPlace(UpdateManager updates, JournalWriter journal, Engine engine, EngineSteps steps, LongSupplier clock) {
     this.updates = updates;
+    this.journal = journal;
     this.engine = engine;
     this.steps = steps;
     this.clock = clock;
@@ -35,7 +37,7 @@ public final class AmPlace {
     }
     a.heldAm = new PooledWorker(id, nodeId, resource, clock.getAsLong());
     a.update.amPlace("held on " + nodeId + " (" + resource + ") for the new AM's container");
-    updates.journalLater(a);
+    journal.writeLater(a);
     return true;
   }
 
@@ -88,7 +90,7 @@ public final class AmPlace {
     }
     engine.execute(() -> steps.release(place, why));
     if (a != null) {
-      updates.journalLater(a);
+      journal.writeLater(a);
     }
   }
 
@@ -98,6 +100,6 @@ public final class AmPlace {
     a.heldAm = null;
     a.update.amPlace("released: " + why);
     engine.execute(() -> steps.release(place, why));
-    updates.journalLater(a);
+    journal.writeLater(a);
   }
 }

@@ -20,12 +20,15 @@ final class EngineSteps {
 
   private final UpdateManager updates;
   private final ResourceManagerDriver driver;
+  private final JournalWriter journal;
   private final UpdateListener listener;
   private final UpdateSettings settings;
 
-  EngineSteps(UpdateManager updates, ResourceManagerDriver driver, UpdateListener listener, UpdateSettings settings) {
+  EngineSteps(UpdateManager updates, ResourceManagerDriver driver, JournalWriter journal, UpdateListener listener,
+      UpdateSettings settings) {
     this.updates = updates;
     this.driver = driver;
+    this.journal = journal;
     this.listener = listener;
     this.settings = settings;
   }
@@ -85,7 +88,7 @@ final class EngineSteps {
         return taken;
       }
     });
-    updates.journalNow(updates.activeOf(a.update), a.update);
+    journal.writeOrLog(a.update);
     if (leftovers.isEmpty()) {
       return;
     }
@@ -131,7 +134,7 @@ final class EngineSteps {
       }
       return swap.update();
     });
-    updates.journalNow(updates.activeOf(update), update);
+    journal.writeOrLog(update);
   }
 
   /** Releases a place under the write lock: the caller that hands this step to the engine may hold scheduler locks. */

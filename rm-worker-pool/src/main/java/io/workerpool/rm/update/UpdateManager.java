@@ -1,8 +1,6 @@
 package io.workerpool.rm.update;
 
-import io.workerpool.proto.UpdateJournalEntry;
 import io.workerpool.proto.UpdatePhase;
-import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerState;
 import io.workerpool.rm.pool.PoolMatch;
 import io.workerpool.rm.pool.PoolMatcher;
@@ -23,7 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
@@ -37,10 +34,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs updates: takes requests from clients and facts from the scheduler, moves each update through
- * {@link UpdateLifecycle}, holds each application's pool, decides what it serves and journals it all.
+ * {@link UpdateLifecycle}, holds each application's pool and decides what it serves. Its parts:
+ * {@link ActiveUpdate} (one update in flight), {@link Swaps}, {@link AmPlace}, {@link EngineSteps} (the effects
+ * on the ResourceManager), {@link JournalWriter} and {@link UpdateRecovery}.
  *
  * <p>Threads and locks (the module README has the whole rule): this object's monitor is the innermost
- * lock. Code holding it changes only in-memory state and never calls the {@link ResourceManagerDriver}
+ * lock but an {@link Update}'s own, and the parts above synchronize on it too. Code holding it changes only in-memory state and never calls the {@link ResourceManagerDriver}
  * or the journal. Scheduler callbacks may come with or without the scheduler's read or write lock: they
  * record facts under the monitor and hand every effect on the ResourceManager to the {@link Engine},
  * whose steps take the scheduler's write lock themselves. Only the allocate path (which holds the write
@@ -55,10 +54,9 @@ public final class UpdateManager {
   private final UpdateListener listener;
   private final LongSupplier clock;
   private final UpdateSettings settings;
-  private final UpdateJournal journal;
+  private final JournalWriter journal;
   private final Engine engine;
   private final ScheduledExecutorService watchExecutor;
-  private final AtomicLong revisions = new AtomicLong();
 
   private final Map<String, Update> updates = new LinkedHashMap<>();
   private final Map<ApplicationId, Update> latestByApp = new HashMap<>();
@@ -95,13 +93,13 @@ public final class UpdateManager {
     this.listener = listener;
     this.clock = clock;
     this.settings = settings;
-    this.journal = journal;
+    this.journal = new JournalWriter(journal, engine, this);
     this.engine = engine;
     this.watchExecutor = watchExecutor;
     this.swaps = new Swaps(clock, settings.earlyExitWindowMs());
-    this.steps = new EngineSteps(this, driver, listener, settings);
-    this.amPlace = new AmPlace(this, engine, steps, clock);
-    this.recovery = new UpdateRecovery(this, journal, engine, listener, clock, watchExecutor);
+    this.steps = new EngineSteps(this, driver, this.journal, listener, settings);
+    this.amPlace = new AmPlace(this, this.journal, engine, steps, clock);
+    this.recovery = new UpdateRecovery(this, journal, this.journal, engine, listener, clock, watchExecutor);
   }
 
   /** What the scheduler calls about AM1's held place. */
@@ -146,7 +144,7 @@ public final class UpdateManager {
     listener.started();
     boolean specReplaced = false;
     try {
-      journalNow(a);
+      journal.write(a);
       driver.replaceAmLaunchContext(appId, launchContext, amResource);
       specReplaced = true;
       pauseForTests();
@@ -157,7 +155,7 @@ public final class UpdateManager {
         }
         a.update.on(Event.AM1_ENDING, "new AM launch context stored; ending " + currentAttempt);
       }
-      journalNow(a);
+      journal.write(a);
       driver.endAttempt(currentAttempt, "AM stopped for in-place update " + a.update.id());
     } catch (UpdateRefusedException | IOException | RuntimeException e) {
       if (stopped.getCount() == 0) {
@@ -168,7 +166,7 @@ public final class UpdateManager {
         restoreLaunchContext(a);
       }
       fail(a, "could not start: " + e.getMessage());
-      journalNow(null, a.update);
+      journal.writeOrLog(null, a.update);
       if (a.update.phase() == UpdatePhase.CANCELLED) {
         return a.update;
       }
@@ -271,7 +269,7 @@ public final class UpdateManager {
     }
     listener.pooled(running.size());
     scheduleClaimDeadline(a);
-    journalLater(a);
+    journal.writeLater(a);
   }
 
   void scheduleClaimDeadline(ActiveUpdate a) {
@@ -319,7 +317,7 @@ public final class UpdateManager {
       a.held.add(id);
       a.update.workerHeld(id, "its process ended while pooled (" + how + "); its place on " + nodeId
           + " is held for the new attempt");
-      journalLater(a);
+      journal.writeLater(a);
       return true;
     }
     return false;
@@ -385,7 +383,7 @@ public final class UpdateManager {
     }
     Update update = a != null ? a.update : latestByApp(attemptId.getApplicationId());
     if (update != null) {
-      journalNow(a, update);
+      journal.writeOrLog(a, update);
     }
   }
 
@@ -425,7 +423,7 @@ public final class UpdateManager {
       }
     }
     Update journaled = changed;
-    engine.execute(() -> journalNow(activeOf(journaled), journaled));
+    engine.execute(() -> journal.writeOrLog(journaled));
   }
 
   /**
@@ -489,42 +487,7 @@ public final class UpdateManager {
     }
   }
 
-  /** Journals the update from the engine, after the scheduler callback that changed it has returned. */
-  void journalLater(ActiveUpdate a) {
-    engine.execute(() -> journalNow(a, a.update));
-  }
-
-  private void journalNow(ActiveUpdate a) throws IOException {
-    journal.write(entry(a, a.update));
-  }
-
-  /** Journals the update as it is now; a failure is logged (the update goes on in memory). */
-  void journalNow(ActiveUpdate a, Update update) {
-    try {
-      journal.write(entry(a, update));
-    } catch (IOException | RuntimeException e) {
-      LOG.error("Update {}: cannot write the journal ({}); an RM restart now would not resume it as it is",
-          update.id(), journal.describe(), e);
-    }
-  }
-
-  private UpdateJournalEntry entry(ActiveUpdate a, Update update) {
-    UpdateStatus status = update.snapshot();
-    long revision = revisions.incrementAndGet();
-    if (a == null || update.isFinished()) {
-      return JournalEntries.entry(status, revision, null);
-    }
-    synchronized (this) {
-      return JournalEntries.entry(status, revision, a);
-    }
-  }
-
-  /** A journal read back by recovery: new entries are written with higher revisions. */
-  void continueRevisionsFrom(long revision) {
-    revisions.accumulateAndGet(revision, Math::max);
-  }
-
-  // The update in flight as the monitor's holder (this class and UpdateRecovery) reads and changes it.
+  // For the classes that share this monitor (UpdateRecovery, EngineSteps, AmPlace, JournalWriter); callers hold it.
 
   ActiveUpdate inFlight(ApplicationId appId) {
     return active.get(appId);
@@ -565,13 +528,7 @@ public final class UpdateManager {
         it.remove();
         latestByApp.remove(oldest.applicationId(), oldest);
         byClientRequest.values().removeIf(u -> u == oldest);
-        engine.execute(() -> {
-          try {
-            journal.delete(oldest.id());
-          } catch (IOException e) {
-            LOG.warn("Cannot delete update {} from the journal: {}", oldest.id(), e.getMessage());
-          }
-        });
+        journal.deleteLater(oldest.id());
       }
     }
     if (!clientRequestId.isEmpty()) {

@@ -40,16 +40,18 @@ public final class UpdateRecovery {
 
   private final UpdateManager updates;
   private final UpdateJournal journal;
+  private final JournalWriter journalWriter;
   private final Engine engine;
   private final UpdateListener listener;
   private final LongSupplier clock;
   private final ScheduledExecutorService watchExecutor;
   private boolean recovered;
 
-  UpdateRecovery(UpdateManager updates, UpdateJournal journal, Engine engine, UpdateListener listener,
-      LongSupplier clock, ScheduledExecutorService watchExecutor) {
+  UpdateRecovery(UpdateManager updates, UpdateJournal journal, JournalWriter journalWriter, Engine engine,
+      UpdateListener listener, LongSupplier clock, ScheduledExecutorService watchExecutor) {
     this.updates = updates;
     this.journal = journal;
+    this.journalWriter = journalWriter;
     this.engine = engine;
     this.listener = listener;
     this.clock = clock;
@@ -78,7 +80,7 @@ public final class UpdateRecovery {
     List<ActiveUpdate> resumed = new ArrayList<>();
     synchronized (updates) {
       for (UpdateJournalEntry entry : entries) {
-        updates.continueRevisionsFrom(entry.getRevision());
+        journalWriter.continueRevisionsFrom(entry.getRevision());
         Update update = Update.restore(entry.getStatus(), clock, watchExecutor);
         updates.remember(update, entry.getStatus().getClientRequestId());
         if (!update.isFinished()) {
@@ -97,7 +99,7 @@ public final class UpdateRecovery {
           updates.restoreLaunchContext(a);
           updates.fail(a, "the ResourceManager restarted before the old AM was ended; the previous AM launch context"
               + " is back in place");
-          updates.journalNow(null, a.update);
+          journalWriter.writeOrLog(null, a.update);
         });
       } else if (a.newAttempt != null) {
         updates.scheduleClaimDeadline(a);
@@ -135,7 +137,7 @@ public final class UpdateRecovery {
       a.update.on(Event.NEW_AM_NEVER_LAUNCHED, "the ResourceManager restarted before it launched the AM of "
           + attemptId + "; the next attempt replaces it");
     }
-    updates.journalLater(a);
+    journalWriter.writeLater(a);
   }
 
   /**
@@ -156,7 +158,7 @@ public final class UpdateRecovery {
       a.heldAm = null;
       a.cancelDeadline.run();
     }
-    updates.journalLater(a);
+    journalWriter.writeLater(a);
   }
 
   /** Whether the application needs its max attempts raised again for the update's new attempt. */
@@ -265,7 +267,7 @@ public final class UpdateRecovery {
       changed.forEach(updates::finishIfDone);
     }
     for (ActiveUpdate a : changed) {
-      engine.execute(() -> updates.journalNow(updates.activeOf(a.update), a.update));
+      engine.execute(() -> journalWriter.writeOrLog(a.update));
     }
     return outcomes;
   }
@@ -348,6 +350,6 @@ public final class UpdateRecovery {
       a.update.workerEnded(id, WorkerState.LOST, reason);
       updates.finishIfDone(a);
     }
-    updates.journalLater(a);
+    journalWriter.writeLater(a);
   }
 }
