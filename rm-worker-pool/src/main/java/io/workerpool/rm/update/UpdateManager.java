@@ -12,8 +12,6 @@ import io.workerpool.rm.update.UpdateRefusedException.Reason;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,8 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs updates: takes requests from clients and facts from the scheduler, moves each update through
  * {@link UpdateLifecycle}, holds each application's pool and decides what it serves. Its parts:
- * {@link ActiveUpdate} (one update in flight), {@link Swaps}, {@link AmPlace}, {@link EngineSteps} (the effects
- * on the ResourceManager), {@link JournalWriter} and {@link UpdateRecovery}.
+ * {@link UpdateHistory}, {@link ActiveUpdate} (one update in flight), {@link Swaps}, {@link AmPlace},
+ * {@link EngineSteps} (the effects on the ResourceManager), {@link JournalWriter} and {@link UpdateRecovery}.
  *
  * <p>Threads and locks (the module README has the whole rule): this object's monitor is the innermost
  * lock but an {@link Update}'s own, and the parts above synchronize on it too. Code holding it changes only in-memory state and never calls the {@link ResourceManagerDriver}
@@ -58,9 +56,7 @@ public final class UpdateManager {
   private final Engine engine;
   private final ScheduledExecutorService watchExecutor;
 
-  private final Map<String, Update> updates = new LinkedHashMap<>();
-  private final Map<ApplicationId, Update> latestByApp = new HashMap<>();
-  private final Map<String, Update> byClientRequest = new HashMap<>();
+  private final UpdateHistory history;
   private final Map<ApplicationId, ActiveUpdate> active = new HashMap<>();
   private final Swaps swaps;
   private final EngineSteps steps;
@@ -94,12 +90,14 @@ public final class UpdateManager {
     this.clock = clock;
     this.settings = settings;
     this.journal = new JournalWriter(journal, engine, this);
+    this.history = new UpdateHistory(settings.historySize(), this.journal);
     this.engine = engine;
     this.watchExecutor = watchExecutor;
     this.swaps = new Swaps(clock, settings.earlyExitWindowMs());
     this.steps = new EngineSteps(this, driver, this.journal, listener, settings);
     this.amPlace = new AmPlace(this, this.journal, engine, steps, clock);
-    this.recovery = new UpdateRecovery(this, journal, this.journal, engine, listener, clock, watchExecutor);
+    this.recovery = new UpdateRecovery(this, history, journal, this.journal, engine, listener, clock,
+        watchExecutor);
   }
 
   /** What the scheduler calls about AM1's held place. */
@@ -117,7 +115,7 @@ public final class UpdateManager {
   public Update start(Caller caller, ApplicationId appId, ContainerLaunchContext launchContext,
       Resource amResource, String clientRequestId) throws UpdateRefusedException {
     synchronized (this) {
-      Update earlier = clientRequestId.isEmpty() ? null : byClientRequest.get(appId + "/" + clientRequestId);
+      Update earlier = history.byClientRequest(appId, clientRequestId);
       if (earlier != null) {
         return earlier;
       }
@@ -139,7 +137,7 @@ public final class UpdateManager {
       a.oldAmContainer = oldAm == null ? "" : oldAm.toString();
       a.raisedMaxAttemptsFrom = raiseFrom;
       active.put(appId, a);
-      remember(update, clientRequestId);
+      history.remember(update, clientRequestId);
     }
     listener.started();
     boolean specReplaced = false;
@@ -202,7 +200,7 @@ public final class UpdateManager {
   }
 
   public synchronized Update get(String updateId) throws UpdateRefusedException {
-    Update update = updates.get(updateId);
+    Update update = history.get(updateId);
     if (update == null) {
       throw new UpdateRefusedException(Reason.NOT_FOUND, "no update " + updateId
           + " (unknown, or finished long ago and no longer kept)");
@@ -211,7 +209,7 @@ public final class UpdateManager {
   }
 
   public synchronized Update latest(ApplicationId appId) throws UpdateRefusedException {
-    Update update = latestByApp.get(appId);
+    Update update = history.latest(appId);
     if (update == null) {
       throw new UpdateRefusedException(Reason.NOT_FOUND, "application " + appId + " has no update");
     }
@@ -347,7 +345,7 @@ public final class UpdateManager {
   /** A claimed worker was converted into {@code newId} of the new attempt, in {@code conversionNanos}. */
   public synchronized void converted(PoolMatch match, ContainerId newId, long conversionNanos) {
     // Every path that ends an update takes the write lock, which the caller holds since its claim.
-    Update update = latestByApp.get(appOf(match.worker().containerId()));
+    Update update = history.latest(appOf(match.worker().containerId()));
     update.workerConverted(match.worker().containerId(), newId, conversionNanos);
     ActiveUpdate a = active.get(update.applicationId());
     if (a != null && a.held.remove(match.worker().containerId())) {
@@ -381,7 +379,7 @@ public final class UpdateManager {
       // A held place's conversion has no swap to wait for: the last one may end the update.
       finishIfDone(a);
     }
-    Update update = a != null ? a.update : latestByApp(attemptId.getApplicationId());
+    Update update = a != null ? a.update : latestOf(attemptId.getApplicationId());
     if (update != null) {
       journal.writeOrLog(a, update);
     }
@@ -510,29 +508,11 @@ public final class UpdateManager {
     return a != null && a.update == update ? a : null;
   }
 
-  private synchronized Update latestByApp(ApplicationId appId) {
-    return latestByApp.get(appId);
+  private synchronized Update latestOf(ApplicationId appId) {
+    return history.latest(appId);
   }
 
   static ApplicationId appOf(ContainerId id) {
     return id.getApplicationAttemptId().getApplicationId();
-  }
-
-  /** The caller holds the monitor. */
-  void remember(Update update, String clientRequestId) {
-    updates.put(update.id(), update);
-    latestByApp.put(update.applicationId(), update);
-    for (Iterator<Update> it = updates.values().iterator(); updates.size() > settings.historySize() && it.hasNext(); ) {
-      Update oldest = it.next();
-      if (oldest.isFinished()) {
-        it.remove();
-        latestByApp.remove(oldest.applicationId(), oldest);
-        byClientRequest.values().removeIf(u -> u == oldest);
-        journal.deleteLater(oldest.id());
-      }
-    }
-    if (!clientRequestId.isEmpty()) {
-      byClientRequest.put(update.applicationId() + "/" + clientRequestId, update);
-    }
   }
 }

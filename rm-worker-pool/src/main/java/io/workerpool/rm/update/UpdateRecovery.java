@@ -39,6 +39,7 @@ public final class UpdateRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(UpdateRecovery.class);
 
   private final UpdateManager updates;
+  private final UpdateHistory history;
   private final UpdateJournal journal;
   private final JournalWriter journalWriter;
   private final Engine engine;
@@ -47,9 +48,10 @@ public final class UpdateRecovery {
   private final ScheduledExecutorService watchExecutor;
   private boolean recovered;
 
-  UpdateRecovery(UpdateManager updates, UpdateJournal journal, JournalWriter journalWriter, Engine engine,
-      UpdateListener listener, LongSupplier clock, ScheduledExecutorService watchExecutor) {
+  UpdateRecovery(UpdateManager updates, UpdateHistory history, UpdateJournal journal, JournalWriter journalWriter,
+      Engine engine, UpdateListener listener, LongSupplier clock, ScheduledExecutorService watchExecutor) {
     this.updates = updates;
+    this.history = history;
     this.journal = journal;
     this.journalWriter = journalWriter;
     this.engine = engine;
@@ -82,7 +84,7 @@ public final class UpdateRecovery {
       for (UpdateJournalEntry entry : entries) {
         journalWriter.continueRevisionsFrom(entry.getRevision());
         Update update = Update.restore(entry.getStatus(), clock, watchExecutor);
-        updates.remember(update, entry.getStatus().getClientRequestId());
+        history.remember(update, entry.getStatus().getClientRequestId());
         if (!update.isFinished()) {
           ActiveUpdate a = JournalEntries.resume(update, entry);
           update.markRecovered();
