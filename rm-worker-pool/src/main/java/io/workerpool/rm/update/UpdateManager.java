@@ -37,11 +37,12 @@ import org.slf4j.LoggerFactory;
  * {@link EngineSteps} (the effects on the ResourceManager), {@link JournalWriter} and {@link UpdateRecovery}.
  *
  * <p>Threads and locks (the module README has the whole rule): this object's monitor is the innermost
- * lock but an {@link Update}'s own, and the parts above synchronize on it too. Code holding it changes only in-memory state and never calls the {@link ResourceManagerDriver}
- * or the journal. Scheduler callbacks may come with or without the scheduler's read or write lock: they
- * record facts under the monitor and hand every effect on the ResourceManager to the {@link Engine},
- * whose steps take the scheduler's write lock themselves. Only the allocate path (which holds the write
- * lock it took itself) converts containers synchronously.
+ * lock but an {@link Update}'s own, and the parts above synchronize on it too. Code holding it changes
+ * only in-memory state and never calls the {@link ResourceManagerDriver} or the journal. Scheduler
+ * callbacks may come with or without the scheduler's read or write lock: they record facts under the
+ * monitor and hand every effect on the ResourceManager to the {@link Engine}, whose steps take the
+ * scheduler's write lock themselves. Only the allocate path (which holds the write lock it took itself)
+ * converts containers synchronously.
  */
 public final class UpdateManager {
   private static final Logger LOG = LoggerFactory.getLogger(UpdateManager.class);
@@ -89,10 +90,10 @@ public final class UpdateManager {
     this.listener = listener;
     this.clock = clock;
     this.settings = settings;
-    this.journal = new JournalWriter(journal, engine, this);
-    this.history = new UpdateHistory(settings.historySize(), this.journal);
     this.engine = engine;
     this.watchExecutor = watchExecutor;
+    this.journal = new JournalWriter(journal, engine, this);
+    this.history = new UpdateHistory(settings.historySize(), this.journal);
     this.swaps = new Swaps(clock, settings.earlyExitWindowMs());
     this.steps = new EngineSteps(this, driver, this.journal, listener, settings);
     this.amPlace = new AmPlace(this, this.journal, engine, steps, clock);
@@ -438,7 +439,8 @@ public final class UpdateManager {
     }
     String why = (attemptId.equals(a.newAttempt) ? "the new attempt " : "the old attempt ") + attemptId
         + " ended (" + state + ")";
-    engine.execute(() -> steps.endPool(a, why + " before claiming it", leftovers -> fail(a, why + " during the update")));
+    engine.execute(() -> steps.endPool(a, why + " before claiming it",
+        leftovers -> fail(a, why + " during the update")));
   }
 
   /** The old attempt was killed, not stopped by the update: its application was killed before a new attempt came. */

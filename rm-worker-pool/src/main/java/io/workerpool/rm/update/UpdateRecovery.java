@@ -233,7 +233,8 @@ public final class UpdateRecovery {
         WorkerRecord record = a.unreported.remove(container.id());
         boolean newOnNode = record != null && !record.getNewContainerId().isEmpty()
             && onNode.contains(ContainerId.fromString(record.getNewContainerId()));
-        Outcome outcome = RecoveryRule.decide(record == null ? null : record.getState(), container.running(), newOnNode);
+        Outcome outcome = RecoveryRule.decide(record == null ? null : record.getState(), container.running(),
+            newOnNode);
         outcomes.put(container.id(), outcome);
         if (outcome == Outcome.HOLD_AGAIN) {
           a.unreported.put(container.id(), record);
