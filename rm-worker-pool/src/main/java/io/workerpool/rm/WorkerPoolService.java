@@ -74,7 +74,7 @@ public final class WorkerPoolService extends AbstractService {
 
   @Override
   protected void serviceStart() throws Exception {
-    updates.recover();
+    updates.recovery().recover();
     NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
         .maxInboundMessageSize(maxRequestBytes)
         .addService(ServerInterceptors.intercept(new WorkerPoolGrpcService(updates, driver, historySize),

@@ -9,6 +9,7 @@ import io.workerpool.rm.pool.WorkerAsk;
 import io.workerpool.rm.update.RecoveryRule;
 import io.workerpool.rm.update.ReportedContainer;
 import io.workerpool.rm.update.UpdateManager;
+import io.workerpool.rm.update.UpdateRecovery;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -160,9 +161,10 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         AppAddedSchedulerEvent added = (AppAddedSchedulerEvent) event;
         if (added.getIsAppRecovering()) {
           // Recovery runs before this service starts: the journal is read at the first recovered application.
-          updates().recover();
-          updates().appRecovered(added.getApplicationId(), adapter.storedAttempts(added.getApplicationId()));
-          if (updates().needsExtraAttempt(added.getApplicationId())) {
+          UpdateRecovery recovery = updates().recovery();
+          recovery.recover();
+          recovery.appRecovered(added.getApplicationId(), adapter.storedAttempts(added.getApplicationId()));
+          if (recovery.needsExtraAttempt(added.getApplicationId())) {
             adapter.raiseMaxAttempts(added.getApplicationId());
           }
         }
@@ -213,13 +215,14 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   }
 
   private void attemptRecovered(ApplicationAttemptId attemptId) {
-    ContainerId killedAm = updates().killedAmOf(attemptId);
-    if (killedAm != null && updates().oldAmSeenGone(attemptId.getApplicationId())) {
+    UpdateRecovery recovery = updates().recovery();
+    ContainerId killedAm = recovery.killedAmOf(attemptId);
+    if (killedAm != null && recovery.oldAmSeenGone(attemptId.getApplicationId())) {
       adapter.endRecoveredAttempt(attemptId, killedAm, "AM stopped for in-place update");
     } else if (killedAm != null) {
       adapter.rememberKilledAm(killedAm, "AM stopped for in-place update");
     }
-    updates().attemptRecovered(attemptId);
+    recovery.attemptRecovered(attemptId);
     if (!updates().awaitsNewAttempt(attemptId.getApplicationId())) {
       adapter.newAttemptAdded(attemptId.getApplicationId());
     }
@@ -232,8 +235,9 @@ public class WorkerPoolScheduler extends CapacityScheduler {
    */
   @Override
   public void recoverContainersOnNode(List<NMContainerStatus> nodeReports, RMNode node) {
-    updates().recover();
-    if ((nodeReports == null || nodeReports.isEmpty()) && !updates().holdsPlacesOn(node.getNodeID())) {
+    UpdateRecovery recovery = updates().recovery();
+    recovery.recover();
+    if ((nodeReports == null || nodeReports.isEmpty()) && !recovery.holdsPlacesOn(node.getNodeID())) {
       super.recoverContainersOnNode(nodeReports, node);
       return;
     }
@@ -243,13 +247,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       reported.add(new ReportedContainer(report.getContainerId(),
           report.getContainerState() == ContainerState.RUNNING, report.getAllocatedResource()));
     }
-    Map<ContainerId, RecoveryRule.Outcome> outcomes = updates().nodeRecovered(node.getNodeID(), reported);
+    Map<ContainerId, RecoveryRule.Outcome> outcomes = recovery.nodeRecovered(node.getNodeID(), reported);
     List<NMContainerStatus> stock = new ArrayList<>(reports.size());
     List<PooledWorker> repool = new ArrayList<>();
     List<PooledWorker> holdAgain = new ArrayList<>();
     outcomes.forEach((id, outcome) -> {
       if (outcome == RecoveryRule.Outcome.HOLD_AGAIN) {
-        holdAgain.add(updates().journaledPlace(id));
+        holdAgain.add(recovery.journaledPlace(id));
       }
     });
     for (NMContainerStatus report : reports) {
@@ -266,10 +270,10 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
     Set<ContainerId> onNode = new HashSet<>();
     reports.forEach(r -> onNode.add(r.getContainerId()));
-    for (ApplicationAttemptId waiting : updates().newAttemptsNotYetRegistered()) {
+    for (ApplicationAttemptId waiting : recovery.newAttemptsNotYetRegistered()) {
       Container master = adapter.neverLaunchedAm(waiting, node.getNodeID(), onNode);
       if (master != null) {
-        updates().newAmNeverLaunched(waiting, master.getId());
+        recovery.newAmNeverLaunched(waiting, master.getId());
         adapter.raiseMaxAttempts(waiting.getApplicationId());
         adapter.endNeverLaunchedAttempt(waiting, master);
       }
@@ -284,9 +288,9 @@ public class WorkerPoolScheduler extends CapacityScheduler {
           // other, and the new attempt's pool takes it over when it is added.
           super.recoverContainersOnNode(List.of(reportOf(reports, worker.containerId())), node);
         } else if (adapter.takeBack(worker)) {
-          updates().repooled(worker);
+          recovery.repooled(worker);
         } else {
-          updates().notRepooled(worker.containerId(), "the restarted ResourceManager could not charge it to the"
+          recovery.notRepooled(worker.containerId(), "the restarted ResourceManager could not charge it to the"
               + " application again (application or node gone, or the node full); its node stops it");
           adapter.stopOnNode(node.getNodeID(), worker.containerId());
         }
@@ -294,9 +298,9 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       for (PooledWorker place : holdAgain) {
         if (adapter.takeBack(place)) {
           heldPlaces.add(place.containerId());
-          updates().heldAgain(place);
+          recovery.heldAgain(place);
         } else {
-          updates().notRepooled(place.containerId(), "the restarted ResourceManager could not charge its held place"
+          recovery.notRepooled(place.containerId(), "the restarted ResourceManager could not charge its held place"
               + " to the application again (application or node gone, or the node full)");
         }
       }
@@ -340,7 +344,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       });
     }
     List<ResourceRequest> rest = withoutServedCounts(attemptId, ask);
-    if (!rest.isEmpty() && (updates().hasPool(attemptId) || updates().holdsAmPlaceFor(attemptId))) {
+    if (!rest.isEmpty() && (updates().hasPool(attemptId) || updates().amPlace().waitsFor(attemptId))) {
       List<ResourceRequest> asked = rest;
       rest = underWriteLock(() -> ConversionTimings.instance().lockHeld(() -> serveFromPool(attemptId, asked)));
       // Journaled before the new attempt receives them (this call's response), out of the write lock.
@@ -414,14 +418,14 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       return ask;
     }
     ApplicationAttemptId attemptId = app.getApplicationAttemptId();
-    PooledWorker place = updates().claimAmPlace(attemptId);
+    PooledWorker place = updates().amPlace().claim(attemptId);
     if (place == null) {
       return ask;
     }
     Resource asked = getNormalizedResource(amAsk.getCapability(), getMaximumResourceCapability());
     FiCaSchedulerNode node = getNode(place.nodeId());
     if (node == null || !Resources.fitsIn(asked, Resources.add(node.getUnallocatedResource(), place.resource()))) {
-      updates().amPlaceNotUsed(place, "the new AM asks for " + asked + "; AM1's place on " + place.nodeId()
+      updates().amPlace().notUsed(place, "the new AM asks for " + asked + "; AM1's place on " + place.nodeId()
           + " has " + place.resource() + (node == null ? " and the node is gone" : " and the node has only "
           + node.getUnallocatedResource() + " more free"));
       return ask;
@@ -429,13 +433,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     RMContainer am = conversion.convert(app, place.containerId(), SchedulerRequestKey.create(amAsk),
         "attempt " + attemptId, asked);
     if (am == null) {
-      updates().amPlaceNotUsed(place, "AM1's container ended before the new AM's could take its place");
+      updates().amPlace().notUsed(place, "AM1's container ended before the new AM's could take its place");
       return ask;
     }
     // Not in this call's response: the RM's own AM ask (RMAppAttemptImpl.ScheduleTransition) expects none there and
     // takes the container at its next allocate, once the container's START told the attempt it is allocated.
     amContainersToHandOver.put(attemptId, am);
-    updates().amPlaceTaken(place, am.getContainerId(), asked);
+    updates().amPlace().taken(place, am.getContainerId(), asked);
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
       rest.add(request == amAsk ? withCount(request, request.getNumContainers() - 1) : request);

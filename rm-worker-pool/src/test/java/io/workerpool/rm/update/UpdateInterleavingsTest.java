@@ -238,22 +238,22 @@ class UpdateInterleavingsTest {
     assertEquals(3, newOf.size());
 
     UpdateManager after = manager();
-    after.recover();
+    after.recovery().recover();
     assertEquals(UpdatePhase.CONVERTING, after.get(updateId).phase());
     assertEquals(1, after.get(updateId).snapshot().getRecoveries());
 
     // Node a: worker 2's swap is on the node; worker 3 (converted, never reached the node) still runs.
     ContainerId w2 = worker(2, "a").containerId();
     ContainerId w3 = worker(3, "a").containerId();
-    Map<ContainerId, Outcome> a = after.nodeRecovered(NodeId.newInstance("a", 1), List.of(
+    Map<ContainerId, Outcome> a = after.recovery().nodeRecovered(NodeId.newInstance("a", 1), List.of(
         new ReportedContainer(w2, true, WORKER), new ReportedContainer(newOf.get(w2), true, WORKER),
         new ReportedContainer(w3, true, WORKER)));
     assertEquals(Map.of(w2, Outcome.LEAVE_TO_NODE, w3, Outcome.REPOOL), a);
-    after.repooled(worker(3, "a"));
+    after.recovery().repooled(worker(3, "a"));
     // Node b: worker 4 was replaced while the RM was down; worker 5 (pooled) ended.
     ContainerId w4 = worker(4, "b").containerId();
     ContainerId c4 = newOf.get(w4);
-    after.nodeRecovered(NodeId.newInstance("b", 1), List.of(new ReportedContainer(c4, true, WORKER)));
+    after.recovery().nodeRecovered(NodeId.newInstance("b", 1), List.of(new ReportedContainer(c4, true, WORKER)));
     engine.runDue();
 
     assertEquals(WorkerState.REPLACED, record(after, w4).getState());
@@ -305,7 +305,7 @@ class UpdateInterleavingsTest {
     assertEquals(UpdatePhase.ACCEPTED, written.get(0).getStatus().getPhase());
 
     UpdateManager after = manager();
-    after.recover();
+    after.recovery().recover();
     engine.runDue();
 
     assertEquals(UpdatePhase.FAILED, after.latest(APP).phase());
@@ -338,15 +338,15 @@ class UpdateInterleavingsTest {
     ContainerId am1 = driver.amContainer(ATTEMPT_1);
     Resource amSize = Resource.newInstance(512, 1);
     assertTrue(updates.holdPlace(am1, NodeId.newInstance("a", 1), amSize, 137, "killed"));
-    assertTrue(updates.holdsAmPlaceFor(ATTEMPT_2), "the RM's AM ask may come before the attempt is recorded");
+    assertTrue(updates.amPlace().waitsFor(ATTEMPT_2), "the RM's AM ask may come before the attempt is recorded");
 
-    PooledWorker place = driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2));
+    PooledWorker place = driver.underWriteLock(() -> updates.amPlace().claim(ATTEMPT_2));
     assertEquals(am1, place.containerId());
-    updates.amPlaceNotUsed(place, "the new AM asks for <memory:768> and the node has only <memory:0> more free");
+    updates.amPlace().notUsed(place, "the new AM asks for <memory:768> and the node has only <memory:0> more free");
     engine.runDue();
     assertEquals(List.of(am1), driver.released, "the place is released, the ask scheduled as usual");
     assertTrue(updates.latest(APP).snapshot().getAmPlace().startsWith("released: the new AM asks for"));
-    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2)), "claimed once");
+    assertEquals(null, driver.underWriteLock(() -> updates.amPlace().claim(ATTEMPT_2)), "claimed once");
   }
 
   @Test
@@ -398,7 +398,7 @@ class UpdateInterleavingsTest {
     });
     engine.runDue();
 
-    assertEquals(null, driver.underWriteLock(() -> updates.claimAmPlace(ATTEMPT_2)), "no place left to hand over");
+    assertEquals(null, driver.underWriteLock(() -> updates.amPlace().claim(ATTEMPT_2)), "no place left to hand over");
     assertTrue(updates.latest(APP).snapshot().getAmPlace().contains("lost"), updates.latest(APP).snapshot()
         .getAmPlace());
     assertEquals(WorkerState.LOST, record(updates, dead).getState());
@@ -446,17 +446,17 @@ class UpdateInterleavingsTest {
     String updateId = before.latest(APP).id();
 
     UpdateManager after = manager();
-    after.recover();
-    assertTrue(after.holdsPlacesOn(NodeId.newInstance("a", 1)));
+    after.recovery().recover();
+    assertTrue(after.recovery().holdsPlacesOn(NodeId.newInstance("a", 1)));
     // Node a forgot the ended container; node b reports its worker running.
-    Map<ContainerId, Outcome> a = after.nodeRecovered(NodeId.newInstance("a", 1), List.of());
+    Map<ContainerId, Outcome> a = after.recovery().nodeRecovered(NodeId.newInstance("a", 1), List.of());
     assertEquals(Map.of(dead, Outcome.HOLD_AGAIN), a);
-    PooledWorker place = after.journaledPlace(dead);
+    PooledWorker place = after.recovery().journaledPlace(dead);
     assertEquals(worker(2, "a"), place, "the node, resource and pooled time as journaled");
-    after.heldAgain(place);
-    after.nodeRecovered(NodeId.newInstance("b", 1), List.of(new ReportedContainer(worker(3, "b").containerId(),
+    after.recovery().heldAgain(place);
+    after.recovery().nodeRecovered(NodeId.newInstance("b", 1), List.of(new ReportedContainer(worker(3, "b").containerId(),
         true, WORKER)));
-    after.repooled(worker(3, "b"));
+    after.recovery().repooled(worker(3, "b"));
 
     assertEquals(WorkerState.HELD, record(after, dead).getState());
     assertEquals(Set.of(dead, worker(3, "b").containerId()), after.pooledContainers(APP));
@@ -497,12 +497,12 @@ class UpdateInterleavingsTest {
     String node = pooled.equals(worker(2, "a").containerId()) ? "a" : "b";
 
     UpdateManager after = manager();
-    after.recover();
-    assertEquals(Map.of(pooled, Outcome.REPOOL), after.nodeRecovered(NodeId.newInstance(node, 1),
+    after.recovery().recover();
+    assertEquals(Map.of(pooled, Outcome.REPOOL), after.recovery().nodeRecovered(NodeId.newInstance(node, 1),
         List.of(new ReportedContainer(pooled, true, WORKER))));
     assertEquals(UpdatePhase.CONVERTING, after.latest(APP).phase(), "the worker is not charged again yet");
 
-    after.repooled(new PooledWorker(pooled, NodeId.newInstance(node, 1), WORKER, 1));
+    after.recovery().repooled(new PooledWorker(pooled, NodeId.newInstance(node, 1), WORKER, 1));
     assertEquals(Set.of(pooled), after.pooledContainers(APP));
     assertEquals(UpdatePhase.CONVERTING, after.latest(APP).phase());
   }
