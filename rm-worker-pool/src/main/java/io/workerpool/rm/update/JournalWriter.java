@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes updates to the {@link UpdateJournal} with growing revisions. Called holding no lock (a write may block
- * on I/O or on the state store); takes the UpdateManager monitor only to read an update in flight.
+ * on I/O or on the state store); takes the UpdateManager monitor only to read an update and number it.
  */
 final class JournalWriter {
   private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
@@ -69,14 +69,15 @@ final class JournalWriter {
     revisions.accumulateAndGet(revision, Math::max);
   }
 
+  /**
+   * The snapshot and its revision are taken together: a later revision always holds a later state, so the
+   * journal, which never replaces an entry by an older revision, cannot keep a stale one.
+   */
   private UpdateJournalEntry entry(ActiveUpdate a, Update update) {
-    UpdateStatus status = update.snapshot();
-    long revision = revisions.incrementAndGet();
-    if (a == null || update.isFinished()) {
-      return JournalEntries.entry(status, revision, null);
-    }
     synchronized (updates) {
-      return JournalEntries.entry(status, revision, a);
+      UpdateStatus status = update.snapshot();
+      long revision = revisions.incrementAndGet();
+      return JournalEntries.entry(status, revision, a == null || update.isFinished() ? null : a);
     }
   }
 }

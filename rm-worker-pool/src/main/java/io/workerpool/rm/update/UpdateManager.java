@@ -173,7 +173,12 @@ public final class UpdateManager {
           : new UpdateRefusedException(Reason.INTERNAL, e.toString(), e);
     }
     LOG.info("Update {} of {} started by {}: ending {}", a.update.id(), appId, caller.user(), currentAttempt);
-    a.cancelDeadline = engine.schedule(() -> steps.amStopTimedOut(a), settings.amStopTimeoutMs());
+    synchronized (this) {
+      // The new attempt may already be added, with its claim deadline: that one stays.
+      if (a.newAttempt == null && active.get(appId) == a) {
+        a.cancelDeadline = engine.schedule(() -> steps.amStopTimedOut(a), settings.amStopTimeoutMs());
+      }
+    }
     return a.update;
   }
 
@@ -256,8 +261,9 @@ public final class UpdateManager {
       }
       a.newAttempt = attemptId;
       a.update.setAttempts(null, attemptId.toString());
+      Set<ContainerId> alreadyPooled = a.pool.stream().map(PooledWorker::containerId).collect(Collectors.toSet());
       for (PooledWorker worker : running) {
-        if (a.pool.stream().noneMatch(w -> w.containerId().equals(worker.containerId()))) {
+        if (alreadyPooled.add(worker.containerId())) {
           a.pool.add(worker);
           a.update.workerPooled(worker);
           a.unreported.remove(worker.containerId());
@@ -271,7 +277,7 @@ public final class UpdateManager {
     journal.writeLater(a);
   }
 
-  void scheduleClaimDeadline(ActiveUpdate a) {
+  synchronized void scheduleClaimDeadline(ActiveUpdate a) {
     a.cancelDeadline.run();
     a.cancelDeadline = engine.schedule(() -> steps.claimDeadlinePassed(a), a.claimDeadlineMs - clock.getAsLong());
   }
