@@ -39,10 +39,21 @@ final class ContainerFacts {
     return new NewContainer(c3.getContainerId().toString(), applicationOf(c3), c3.getUser());
   }
 
-  static MarkedContainer asMarked(Container c1) {
+  /** @param pid C1's process id as the executor knows it, or null */
+  static MarkedContainer asMarked(Container c1, String pid) {
     // ContainerTokenIdentifier.getUser() names the container, not the user: use Container.getUser().
     return new MarkedContainer(c1.getContainerState().name(), applicationOf(c1), c1.getUser(),
-        c1.getContainerTokenIdentifier().getContainerType() == ContainerType.APPLICATION_MASTER);
+        c1.getContainerTokenIdentifier().getContainerType() == ContainerType.APPLICATION_MASTER, pid != null);
+  }
+
+  /** A container of this NodeManager, of C1's application, whose mark names C1. */
+  static Optional<Container> replacementOf(Context context, ContainerId c1) {
+    String id = c1.toString();
+    return context.getContainers().values().stream()
+        .filter(c -> c.getContainerId().getApplicationAttemptId().getApplicationId()
+            .equals(c1.getApplicationAttemptId().getApplicationId()))
+        .filter(c -> mark(c).filter(id::equals).isPresent())
+        .findFirst();
   }
 
   private static String applicationOf(Container container) {

@@ -2,6 +2,7 @@ package io.workerpool.nm;
 
 import io.workerpool.nm.HeldLaunch.Phase;
 import io.workerpool.nm.ReplacementDecision.Action;
+import io.workerpool.nm.ReplacementDecision.MarkedContainer;
 import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.ReplacementContract.Batch;
 import java.io.IOException;
@@ -68,6 +69,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private final Map<String, SwapBatch> batches = new HashMap<>();
   /** Containers C1 being stopped for a replacement, until their CLEANUP_CONTAINER; guarded by lock. */
   private final Set<ContainerId> replacing = new HashSet<>();
+  /** Pids of containers C1 as their stop signalled them (the stop makes the executor forget them). */
+  private final Map<ContainerId, String> stopPids = new ConcurrentHashMap<>();
 
   private Context context;
   private ContainerExecutor exec;
@@ -140,6 +143,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   public void handle(ContainersLauncherEvent event) {
     switch (event.getType()) {
       case LAUNCH_CONTAINER -> onLaunch(event);
+      case RECOVER_CONTAINER -> onRecover(event);
       case CLEANUP_CONTAINER -> onCleanup(event);
       case SIGNAL_CONTAINER -> onSignal(event);
       default -> super.handle(event);
@@ -174,7 +178,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     ContainerId c3Id = event.getContainer().getContainerId();
     Batch batch = ContainerFacts.batch(event.getContainer()).orElse(new Batch(c3Id.toString(), 1));
     synchronized (lock) {
-      HeldLaunch launch = new HeldLaunch(event, mark.get(), batch, Time.monotonicNow() + settings.recoveryWaitMs());
+      HeldLaunch launch = new HeldLaunch(event, mark.get(), batch, Time.monotonicNow() + settings.recoveryWaitMs(),
+          false);
       held.put(c3Id, launch);
       batchOf(launch);
       try {
@@ -190,9 +195,43 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     }
   }
 
+  /**
+   * A restarted NodeManager recovers a container it had launched. For a marked C3 whose process waits at
+   * its gate, the swap goes on where it was: C3 stays SCHEDULED behind its gate until C1 is gone, C1 is
+   * stopped (again) for it with the replaced status and the configured grace.
+   */
+  private void onRecover(ContainersLauncherEvent event) {
+    Optional<String> mark = ContainerFacts.mark(event.getContainer());
+    if (mark.isEmpty() || !LaunchGate.closedIn(event.getContainer())) {
+      super.handle(event);
+      return;
+    }
+    ContainerId c3Id = event.getContainer().getContainerId();
+    synchronized (lock) {
+      // The other members of its batch may have swapped before the restart: it is a batch of its own.
+      HeldLaunch launch = new HeldLaunch(event, mark.get(), new Batch(c3Id.toString(), 1),
+          Time.monotonicNow() + settings.recoveryWaitMs(), true);
+      held.put(c3Id, launch);
+      batchOf(launch);
+      gates.gate(c3Id);
+      // Reacquires the gated process; its CONTAINER_LAUNCHED is held like a fresh launch's.
+      super.handle(event);
+      LOG.info("{} was recovered waiting at the gate in front of its command: resuming the replacement of {}",
+          c3Id, mark.get());
+      try {
+        decide(launch);
+      } catch (RuntimeException e) {
+        giveUp(launch, e);
+      }
+    }
+  }
+
   private void onCleanup(ContainersLauncherEvent event) {
     ContainerId id = event.getContainer().getContainerId();
     synchronized (lock) {
+      if (recoveredAsStopped(event.getContainer())) {
+        return;
+      }
       HeldLaunch cancelled = held.get(id);
       if (cancelled != null && gates.endedAtGate(id)) {
         // Its process ended by itself; the container's failure brings this cleanup.
@@ -214,14 +253,63 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     super.handle(event);
   }
 
+  /**
+   * Under lock. A CLEANUP_CONTAINER for a RUNNING container comes from a restarted NodeManager that
+   * recovered it as stopped; it would stop the container at once with the node-wide SIGKILL delay, or,
+   * before the recovered launch has read its pid file, not at all. A C1 whose replacement is on this
+   * node is stopped as a replaced container instead: its kill event brings the cleanup back.
+   */
+  private boolean recoveredAsStopped(Container container) {
+    ContainerId id = container.getContainerId();
+    if (container.getContainerState() != ContainerState.RUNNING || replacing.contains(id) || held.containsKey(id)) {
+      return false;
+    }
+    Optional<Container> c3 = ContainerFacts.replacementOf(context, id);
+    if (c3.isEmpty()) {
+      return false;
+    }
+    replacing.add(id);
+    container.sendKillEvent(ReplacementContract.REPLACED_EXIT_STATUS,
+        ReplacementContract.replacedDiagnostic(id.toString(), c3.get().getContainerId().toString()));
+    LOG.info("{} was recovered as stopped for {}: stopping it with a grace of {} ms", id,
+        c3.get().getContainerId(), settings.stopGraceMs());
+    return true;
+  }
+
   /** Under lock: decides on a launch waiting for C1 to come up, and acts on the decision. */
   private ReplacementDecision decide(HeldLaunch launch) {
     Optional<Container> c1 = ContainerFacts.find(context, launch.markedId());
-    ReplacementDecision decision = ReplacementDecision.decide(ContainerFacts.asNew(launch.c3()),
-        launch.markedId(), c1.map(ContainerFacts::asMarked), launch.waitOver(Time.monotonicNow()));
+    Optional<MarkedContainer> marked = c1.map(c -> ContainerFacts.asMarked(c, exec.getProcessId(c.getContainerId())));
+    boolean waitOver = launch.waitOver(Time.monotonicNow());
+    ReplacementDecision decision = launch.recovered()
+        ? ReplacementDecision.resume(ContainerFacts.asNew(launch.c3()), launch.markedId(), marked, waitOver)
+        : ReplacementDecision.decide(ContainerFacts.asNew(launch.c3()), launch.markedId(), marked, waitOver);
     switch (decision.action()) {
-      case REPLACE -> prepare(launch, c1.get());
+      case REPLACE -> {
+        if (launch.recovered()) {
+          // Its process is already at (or on its way to) its gate.
+          launch.preparing(c1.get(), Time.monotonicNow());
+          schedulePoll(launch);
+        } else {
+          prepare(launch, c1.get());
+        }
+      }
       case WAIT -> schedulePoll(launch);
+      case OPEN_WHEN_GONE -> {
+        LOG.info("{}: {} passes its gate once that container's processes are gone", decision.reason(),
+            launch.c3Id());
+        long now = Time.monotonicNow();
+        launch.stopping(c1.orElse(null), c1.map(c -> pidOf(c.getContainerId(), null)).orElse(null), now,
+            now + settings.stopTimeoutMs());
+        schedulePoll(launch);
+      }
+      case CANCEL -> {
+        LOG.warn("{} cannot take the place of {} after the NodeManager restart ({}): stopping {}, {} keeps running",
+            launch.c3Id(), launch.markedId(), decision.reason(), launch.c3Id(), launch.markedId());
+        metrics.swapsFailed.incr();
+        launch.c3().sendKillEvent(ContainerExitStatus.ABORTED, "Container " + launch.c3Id() + " could not take the"
+            + " place of " + launch.markedId() + " after a NodeManager restart: " + decision.reason());
+      }
       case LAUNCH_NORMALLY -> {
         LOG.warn("{} is marked as replacing {} but is launched normally and stops nothing: {}", launch.c3Id(),
             launch.markedId(), decision.reason());
@@ -251,7 +339,9 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private void poll(HeldLaunch launch) {
     try {
       // The liveness check may fork a process: run it outside the lock that the dispatcher thread takes.
-      boolean gone = launch.phase() == Phase.STOPPING && probe.isGone(launch.c1(), launch.c1Pid());
+      boolean gone = launch.phase() == Phase.STOPPING && probe.isGone(launch.c1(),
+          launch.c1() == null ? null : pidOf(launch.c1().getContainerId(), launch.c1Pid()),
+          launch.graceOver(Time.monotonicNow(), settings.stopGraceMs()));
       boolean ready = launch.phase() == Phase.PREPARING && LaunchGate.isReady(launch.c3());
       synchronized (lock) {
         if (held.get(launch.c3Id()) != launch) {
@@ -288,7 +378,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
               open(launch);
             } else if (launch.stopOverdue(now)) {
               LOG.warn("{} was not gone {} ms after it was asked to stop; opening the gate of {} anyway",
-                  launch.c1().getContainerId(), settings.stopTimeoutMs(), launch.c3Id());
+                  launch.markedId(), settings.stopTimeoutMs(), launch.c3Id());
               metrics.swapsFailed.incr();
               open(launch);
             } else {
@@ -372,11 +462,11 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       // It ended (or is ending) by itself meanwhile: C3 takes its place once it is gone.
       LOG.info("{} is {}, no longer RUNNING: {} takes its place once it is gone", c1Id, c1.getContainerState(),
           launch.c3Id());
-      launch.stopping(null, now, now + settings.stopTimeoutMs());
+      launch.stopping(c1, exec.getProcessId(c1Id), now, now + settings.stopTimeoutMs());
       return;
     }
     // Read before the kill: the cleanup makes the executor forget C1's pid file.
-    launch.stopping(exec.getProcessId(c1Id), now, now + settings.stopTimeoutMs());
+    launch.stopping(c1, exec.getProcessId(c1Id), now, now + settings.stopTimeoutMs());
     replacing.add(c1Id);
     metrics.swapsStarted.incr();
     try {
@@ -418,12 +508,15 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       return;
     }
     held.remove(c3Id);
+    if (launch.c1() != null) {
+      stopPids.remove(launch.c1().getContainerId());
+    }
     long gapMs = Time.monotonicNow() - launch.stopRequestedAt();
     metrics.swapsDone.incr();
     metrics.swapGapMs.add(gapMs);
     LOG.info("Replaced {} in place by {} on {}: gap {} ms from stop request to open gate;"
             + " {} localization bytesMissed,bytesCached,filesMissed,filesCached,millis={}",
-        launch.c1().getContainerId(), c3Id, context.getNodeId(), gapMs, c3Id,
+        launch.markedId(), c3Id, context.getNodeId(), gapMs, c3Id,
         launch.c3().localizationCountersAsString());
   }
 
@@ -470,9 +563,39 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       return false;
     }
     dispatcher.keepReplacedStatus(c1Id);
-    containerLauncher.submit(new ContainerCleanup(context, graceConf, dispatcher, exec, cleanup.getContainer(),
-        launch));
+    submitStop(cleanup.getContainer(), launch, Time.monotonicNow() + settings.recoveryWaitMs());
     return true;
+  }
+
+  /**
+   * Submits C1's stop once the executor knows C1's pid. The stock cleanup reads the pid once: a container
+   * recovered after a NodeManager restart is RUNNING before its recovered launch has read its pid file, and
+   * a cleanup in that moment signals nothing and reports the container killed while its process runs on.
+   */
+  private void submitStop(Container c1, ContainerLaunch launch, long deadline) {
+    ContainerId c1Id = c1.getContainerId();
+    String pid = exec.getProcessId(c1Id);
+    if (pid == null && c1.getContainerState() == ContainerState.KILLING && Time.monotonicNow() < deadline
+        && isInState(STATE.STARTED)) {
+      timer.schedule(() -> submitStop(c1, launch, deadline), POLL_MS, TimeUnit.MILLISECONDS);
+      return;
+    }
+    if (pid != null) {
+      stopPids.put(c1Id, pid);
+    } else if (c1.getContainerState() == ContainerState.KILLING) {
+      LOG.warn("The pid of {} is still not known {} ms after it was asked to stop; stopping it the stock way",
+          c1Id, settings.recoveryWaitMs());
+    }
+    containerLauncher.submit(new ContainerCleanup(context, graceConf, dispatcher, exec, c1, launch));
+  }
+
+  /** C1's pid as its stop signalled it, else as the executor knows it now, else {@code fallback}. */
+  private String pidOf(ContainerId c1Id, String fallback) {
+    String pid = stopPids.get(c1Id);
+    if (pid == null) {
+      pid = exec.getProcessId(c1Id);
+    }
+    return pid != null ? pid : fallback;
   }
 
   private void schedulePoll(HeldLaunch launch) {

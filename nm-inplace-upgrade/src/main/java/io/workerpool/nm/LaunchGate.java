@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainerLaunch;
 
 /**
  * A gate in front of a new container's command: the container's stock launch runs up to its own
@@ -51,6 +52,22 @@ final class LaunchGate {
     gated.addAll(commands);
     launchContext.setCommands(gated);
     return true;
+  }
+
+  /**
+   * Whether the container was launched behind a gate that was not opened: what a restarted NodeManager
+   * needs to know, since the gate lives only in the launch script, not in the stored launch context.
+   */
+  static boolean closedIn(Container container) {
+    String workDir = container.getWorkDir();
+    if (workDir == null || Files.exists(Path.of(workDir, OPEN_FILE))) {
+      return false;
+    }
+    try {
+      return Files.readString(Path.of(workDir, ContainerLaunch.CONTAINER_SCRIPT)).contains(READY_FILE);
+    } catch (IOException noScript) {
+      return false;
+    }
   }
 
   /** Whether the container's process waits at the gate (or has passed it). */

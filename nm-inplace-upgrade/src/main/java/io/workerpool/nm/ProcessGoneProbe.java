@@ -30,15 +30,22 @@ final class ProcessGoneProbe {
   }
 
   /**
+   * @param container the container, or null if the NodeManager no longer knows it (it ended before a restart)
    * @param pid the container's pid as read before it was stopped (stopping forgets it), or null if it
-   *     had none
+   *     is not known
+   * @param graceOver whether the stop's grace period is over: a container whose pid is not known (after a
+   *     NodeManager restart the state can say it exited before the pid file was read) counts as gone only
+   *     then, when its processes got SIGKILL if they were known at all
    */
-  boolean isGone(Container container, String pid) {
+  boolean isGone(Container container, String pid, boolean graceOver) {
+    if (container == null) {
+      return true;
+    }
     if (!EXITED.contains(container.getContainerState())) {
       return false;
     }
     if (pid == null) {
-      return true;
+      return graceOver;
     }
     try {
       return !exec.isContainerAlive(new ContainerLivenessContext.Builder().setContainer(container)
