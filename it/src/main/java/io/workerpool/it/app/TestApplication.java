@@ -71,7 +71,9 @@ public final class TestApplication {
     /** The workers' version.txt resource names a file that does not exist: they fail to localize. */
     FILES_MISSING,
     /** The workers exit with code 3 right after they start. */
-    EXIT_AT_START
+    EXIT_AT_START,
+    /** The workers log SIGTERM ("term" lines) and go on: only SIGKILL, at the end of a stop's grace, ends them. */
+    IGNORE_TERM
   }
 
   public ContainerLaunchContext amLaunchContext(String version, int workers, int workerMb) throws IOException {
@@ -98,6 +100,9 @@ public final class TestApplication {
     env.put(WorkerResources.ENV, WorkerResources.encode(workerResources));
     if (fault == WorkerFault.EXIT_AT_START) {
       env.put(TestAppMaster.ENV_EXIT_AT_START, "3");
+    }
+    if (fault == WorkerFault.IGNORE_TERM) {
+      env.put(TestAppMaster.ENV_IGNORE_TERM, "1");
     }
 
     String log = ApplicationConstants.LOG_DIR_EXPANSION_VAR;
