@@ -4,11 +4,14 @@ import io.workerpool.nm.ReplacementDecision.MarkedContainer;
 import io.workerpool.nm.ReplacementDecision.NewContainer;
 import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.ReplacementContract.Batch;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.server.api.ContainerType;
 import org.apache.hadoop.yarn.server.nodemanager.Context;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.localizer.ContainerLocalizer;
 
 /** Reads what {@link ReplacementDecision} needs from NodeManager containers. */
 final class ContainerFacts {
@@ -44,6 +47,26 @@ final class ContainerFacts {
     // ContainerTokenIdentifier.getUser() names the container, not the user: use Container.getUser().
     return new MarkedContainer(c1.getContainerState().name(), applicationOf(c1), c1.getUser(),
         c1.getContainerTokenIdentifier().getContainerType() == ContainerType.APPLICATION_MASTER, pid != null);
+  }
+
+  /**
+   * Sets a recovered container's work folder, which the NodeManager keeps in its state store only for
+   * containers with a retry policy: the folder of the container in the first local dir that has one.
+   */
+  static void recoverWorkDir(Context context, Container container) {
+    if (container.getWorkDir() != null) {
+      return;
+    }
+    ContainerId id = container.getContainerId();
+    String relative = ContainerLocalizer.USERCACHE + "/" + container.getUser() + "/" + ContainerLocalizer.APPCACHE
+        + "/" + id.getApplicationAttemptId().getApplicationId() + "/" + id;
+    for (String localDir : context.getLocalDirsHandler().getLocalDirsForRead()) {
+      Path workDir = Path.of(localDir, relative);
+      if (Files.isDirectory(workDir)) {
+        container.setWorkDir(workDir.toString());
+        return;
+      }
+    }
   }
 
   /** A container of this NodeManager, of C1's application, whose mark names C1. */

@@ -34,6 +34,7 @@ final class HeldLaunch {
   private String c1Pid;
   private long stopRequestedAt;
   private long stopDeadline;
+  private boolean leftoverKilled;
 
   HeldLaunch(ContainersLauncherEvent launch, String markedId, Batch batch, long waitDeadline, boolean recovered) {
     this.launch = launch;
@@ -123,6 +124,13 @@ final class HeldLaunch {
 
   boolean graceOver(long now, long graceMs) {
     return now - stopRequestedAt >= graceMs;
+  }
+
+  /** True the first time: the launch SIGKILLs C1's leftover processes at most once. */
+  boolean firstLeftoverKill() {
+    boolean first = !leftoverKilled;
+    leftoverKilled = true;
+    return first;
   }
 
   boolean stopOverdue(long now) {

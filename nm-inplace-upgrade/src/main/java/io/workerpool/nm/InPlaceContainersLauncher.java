@@ -202,6 +202,11 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
    */
   private void onRecover(ContainersLauncherEvent event) {
     Optional<String> mark = ContainerFacts.mark(event.getContainer());
+    if (mark.isPresent()) {
+      ContainerFacts.recoverWorkDir(context, event.getContainer());
+    } else {
+      recoverReplaced(event.getContainer());
+    }
     if (mark.isEmpty() || !LaunchGate.closedIn(event.getContainer())) {
       super.handle(event);
       return;
@@ -223,6 +228,22 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       } catch (RuntimeException e) {
         giveUp(launch, e);
       }
+    }
+  }
+
+  /**
+   * A recovered container C1 whose stop for a replacement C3 had begun before the restart (C3's folder
+   * holds C1's pid): its end, however the recovered launch sees it, is reported as replaced.
+   */
+  private void recoverReplaced(Container c1) {
+    Optional<Container> c3 = ContainerFacts.replacementOf(context, c1.getContainerId());
+    if (c3.isEmpty()) {
+      return;
+    }
+    ContainerFacts.recoverWorkDir(context, c3.get());
+    if (LaunchGate.replacedPid(c3.get()).isPresent()) {
+      dispatcher.endsAsReplaced(c1.getContainerId(), ReplacementContract.replacedDiagnostic(
+          c1.getContainerId().toString(), c3.get().getContainerId().toString()));
     }
   }
 
@@ -299,8 +320,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
         LOG.info("{}: {} passes its gate once that container's processes are gone", decision.reason(),
             launch.c3Id());
         long now = Time.monotonicNow();
-        launch.stopping(c1.orElse(null), c1.map(c -> pidOf(c.getContainerId(), null)).orElse(null), now,
-            now + settings.stopTimeoutMs());
+        launch.stopping(c1.orElse(null), null, now, now + settings.stopTimeoutMs());
         schedulePoll(launch);
       }
       case CANCEL -> {
@@ -339,9 +359,15 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private void poll(HeldLaunch launch) {
     try {
       // The liveness check may fork a process: run it outside the lock that the dispatcher thread takes.
-      boolean gone = launch.phase() == Phase.STOPPING && probe.isGone(launch.c1(),
-          launch.c1() == null ? null : pidOf(launch.c1().getContainerId(), launch.c1Pid()),
-          launch.graceOver(Time.monotonicNow(), settings.stopGraceMs()));
+      boolean stopping = launch.phase() == Phase.STOPPING;
+      String pid = stopping ? pidOf(launch) : null;
+      boolean graceOver = stopping && launch.graceOver(Time.monotonicNow(), settings.stopGraceMs());
+      boolean gone = stopping && probe.isGone(launch.c1(), pid, graceOver);
+      if (stopping && !gone && graceOver && pid != null && probe.exited(launch.c1()) && launch.firstLeftoverKill()) {
+        LOG.warn("{} counts as ended but its process {} outlived the grace of {} ms: SIGKILL", launch.markedId(),
+            pid, settings.stopGraceMs());
+        probe.kill(launch.c1() != null ? launch.c1() : launch.c3(), pid);
+      }
       boolean ready = launch.phase() == Phase.PREPARING && LaunchGate.isReady(launch.c3());
       synchronized (lock) {
         if (held.get(launch.c3Id()) != launch) {
@@ -466,8 +492,17 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       return;
     }
     // Read before the kill: the cleanup makes the executor forget C1's pid file.
-    launch.stopping(c1, exec.getProcessId(c1Id), now, now + settings.stopTimeoutMs());
+    String pid = exec.getProcessId(c1Id);
+    launch.stopping(c1, pid, now, now + settings.stopTimeoutMs());
     replacing.add(c1Id);
+    try {
+      // Before the stop is recorded: a restarted NodeManager finds C1's process through it.
+      if (pid != null) {
+        LaunchGate.recordReplacedPid(launch.c3(), pid);
+      }
+    } catch (IOException e) {
+      LOG.warn("Cannot record the pid of {} in the folder of {}", c1Id, launch.c3Id(), e);
+    }
     metrics.swapsStarted.incr();
     try {
       // As ContainerManagerImpl.stopContainerInternal does, so that a NodeManager restart keeps C1 stopped.
@@ -589,13 +624,20 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     containerLauncher.submit(new ContainerCleanup(context, graceConf, dispatcher, exec, c1, launch));
   }
 
-  /** C1's pid as its stop signalled it, else as the executor knows it now, else {@code fallback}. */
-  private String pidOf(ContainerId c1Id, String fallback) {
+  /**
+   * C1's pid as its stop signalled it, else as the executor knows it now, else as read before the stop, else as
+   * recorded in C3's folder before a NodeManager restart; null if none is known.
+   */
+  private String pidOf(HeldLaunch launch) {
+    ContainerId c1Id = ContainerId.fromString(launch.markedId());
     String pid = stopPids.get(c1Id);
     if (pid == null) {
       pid = exec.getProcessId(c1Id);
     }
-    return pid != null ? pid : fallback;
+    if (pid == null) {
+      pid = launch.c1Pid();
+    }
+    return pid != null ? pid : LaunchGate.replacedPid(launch.c3()).orElse(null);
   }
 
   private void schedulePoll(HeldLaunch launch) {

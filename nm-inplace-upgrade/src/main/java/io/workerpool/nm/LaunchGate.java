@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainerLaunch;
@@ -27,6 +29,8 @@ final class LaunchGate {
   static final String READY_FILE = ".worker-pool-gate-ready";
   static final String OPEN_FILE = ".worker-pool-gate-open";
   static final String FIFO = ".worker-pool-gate-fifo";
+  /** The pid of the replaced container's process, written before it is stopped: its stop outlives a restart. */
+  static final String REPLACED_PID_FILE = ".worker-pool-replaced-pid";
   /** EX_TEMPFAIL. */
   static final int GAVE_UP_EXIT_CODE = 75;
 
@@ -67,6 +71,31 @@ final class LaunchGate {
       return Files.readString(Path.of(workDir, ContainerLaunch.CONTAINER_SCRIPT)).contains(READY_FILE);
     } catch (IOException noScript) {
       return false;
+    }
+  }
+
+  /** Records the pid of the container C1 that the gated container replaces, before C1 is stopped. */
+  static void recordReplacedPid(Container container, String pid) throws IOException {
+    String workDir = container.getWorkDir();
+    if (workDir != null) {
+      Path tmp = Path.of(workDir, REPLACED_PID_FILE + ".tmp");
+      Files.writeString(tmp, pid);
+      Files.move(tmp, Path.of(workDir, REPLACED_PID_FILE), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** The pid recorded by {@link #recordReplacedPid}, if C1's stop was begun for this container. */
+  static Optional<String> replacedPid(Container container) {
+    String workDir = container.getWorkDir();
+    if (workDir == null) {
+      return Optional.empty();
+    }
+    try {
+      String pid = Files.readString(Path.of(workDir, REPLACED_PID_FILE)).strip();
+      return pid.isEmpty() ? Optional.empty() : Optional.of(pid);
+    } catch (IOException none) {
+      return Optional.empty();
     }
   }
 

@@ -7,6 +7,7 @@ import org.apache.hadoop.yarn.server.nodemanager.ContainerExecutor;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerLivenessContext;
+import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerSignalContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,7 @@ final class ProcessGoneProbe {
     if (container == null) {
       return true;
     }
-    if (!EXITED.contains(container.getContainerState())) {
+    if (!exited(container)) {
       return false;
     }
     if (pid == null) {
@@ -54,6 +55,28 @@ final class ProcessGoneProbe {
       LOG.warn("Cannot check whether the processes of {} (pid {}) are gone; its launched process has exited",
           container.getContainerId(), pid, e);
       return true;
+    }
+  }
+
+  /** Whether the NodeManager has seen the container's launched process end (true if it no longer knows it). */
+  boolean exited(Container container) {
+    return container == null || EXITED.contains(container.getContainerState());
+  }
+
+  /**
+   * SIGKILLs the process group of a stopped container that the NodeManager takes for ended while it outlived
+   * its grace: after a restart, a container whose stop had removed its pid file is recovered as lost, and no
+   * one would end its processes.
+   *
+   * @param container the container, or the one replacing it when the NodeManager no longer knows it (the
+   *     executor signals as that container's user)
+   */
+  void kill(Container container, String pid) {
+    try {
+      exec.signalContainer(new ContainerSignalContext.Builder().setContainer(container)
+          .setUser(container.getUser()).setPid(pid).setSignal(ContainerExecutor.Signal.KILL).build());
+    } catch (IOException e) {
+      LOG.warn("Cannot SIGKILL pid {} of the container {} replaces", pid, container.getContainerId(), e);
     }
   }
 }
