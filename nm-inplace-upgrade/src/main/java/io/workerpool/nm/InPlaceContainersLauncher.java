@@ -362,7 +362,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       boolean stopping = launch.phase() == Phase.STOPPING;
       String pid = stopping ? pidOf(launch) : null;
       boolean graceOver = stopping && launch.graceOver(Time.monotonicNow(), settings.stopGraceMs());
-      boolean gone = stopping && probe.isGone(launch.c1(), pid, graceOver);
+      boolean gone = stopping && probe.isGone(launch.c1(), launch.c1() != null ? launch.c1() : launch.c3(), pid,
+          graceOver);
       if (stopping && !gone && graceOver && pid != null && probe.exited(launch.c1()) && launch.firstLeftoverKill()) {
         LOG.warn("{} counts as ended but its process {} outlived the grace of {} ms: SIGKILL", launch.markedId(),
             pid, settings.stopGraceMs());

@@ -31,29 +31,28 @@ final class ProcessGoneProbe {
   }
 
   /**
-   * @param container the container, or null if the NodeManager no longer knows it (it ended before a restart)
+   * @param container the container, or null if the NodeManager no longer knows it
+   * @param checkAs the container whose executor context checks the pid: the container itself, or the one
+   *     replacing it when the NodeManager no longer knows it
    * @param pid the container's pid as read before it was stopped (stopping forgets it), or null if it
    *     is not known
    * @param graceOver whether the stop's grace period is over: a container whose pid is not known (after a
    *     NodeManager restart the state can say it exited before the pid file was read) counts as gone only
    *     then, when its processes got SIGKILL if they were known at all
    */
-  boolean isGone(Container container, String pid, boolean graceOver) {
-    if (container == null) {
-      return true;
-    }
+  boolean isGone(Container container, Container checkAs, String pid, boolean graceOver) {
     if (!exited(container)) {
       return false;
     }
     if (pid == null) {
-      return graceOver;
+      return container == null || graceOver;
     }
     try {
-      return !exec.isContainerAlive(new ContainerLivenessContext.Builder().setContainer(container)
-          .setUser(container.getUser()).setPid(pid).build());
+      return !exec.isContainerAlive(new ContainerLivenessContext.Builder().setContainer(checkAs)
+          .setUser(checkAs.getUser()).setPid(pid).build());
     } catch (IOException e) {
-      LOG.warn("Cannot check whether the processes of {} (pid {}) are gone; its launched process has exited",
-          container.getContainerId(), pid, e);
+      LOG.warn("Cannot check whether the processes of pid {} are gone; the NodeManager saw its container end", pid,
+          e);
       return true;
     }
   }
