@@ -23,7 +23,9 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.Conta
  * backquote or NodeManager expansion marker. It waits on a FIFO it opens read-write (a read that
  * times out after 10 ms, woken by nothing); where mkfifo fails it sleeps instead. After
  * {@code limitSeconds} it gives up and exits {@value #GAVE_UP_EXIT_CODE}, so a gate that is never
- * opened (the NodeManager restarted meanwhile) does not hold the container for ever.
+ * opened (the NodeManager restarted without recovery or without the hook) does not hold the container
+ * for ever. The gate's files live in the container's work folder, where a restarted NodeManager finds
+ * them: the gate itself in launch_container.sh, whether it was opened, and the replaced container's pid.
  */
 final class LaunchGate {
   static final String READY_FILE = ".worker-pool-gate-ready";
