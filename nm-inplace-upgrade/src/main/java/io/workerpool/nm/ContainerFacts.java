@@ -4,6 +4,7 @@ import io.workerpool.nm.ReplacementDecision.MarkedContainer;
 import io.workerpool.nm.ReplacementDecision.NewContainer;
 import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.ReplacementContract.Batch;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -12,6 +13,8 @@ import org.apache.hadoop.yarn.server.api.ContainerType;
 import org.apache.hadoop.yarn.server.nodemanager.Context;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.localizer.ContainerLocalizer;
+import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService.RecoveredContainerState;
+import org.apache.hadoop.yarn.server.nodemanager.recovery.RecoveryIterator;
 
 /** Reads what {@link ReplacementDecision} needs from NodeManager containers. */
 final class ContainerFacts {
@@ -67,6 +70,24 @@ final class ContainerFacts {
         return;
       }
     }
+  }
+
+  /**
+   * Whether the NodeManager's state store records the container as asked to stop: its recovery then kills
+   * it once its launch is reported (Hadoop keeps that flag inside the recovered container).
+   */
+  static boolean recordedStopped(Context context, ContainerId id) {
+    try (RecoveryIterator<RecoveredContainerState> states = context.getNMStateStore().getContainerStateIterator()) {
+      while (states.hasNext()) {
+        RecoveredContainerState state = states.next();
+        if (state.getContainerId().equals(id)) {
+          return state.getKilled();
+        }
+      }
+    } catch (IOException unreadable) {
+      // As if not stopped: the recovery itself read the same store moments ago.
+    }
+    return false;
   }
 
   /** A container of this NodeManager, of C1's application, whose mark names C1. */

@@ -207,7 +207,9 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     } else {
       recoverReplaced(event.getContainer());
     }
-    if (mark.isEmpty() || !LaunchGate.closedIn(event.getContainer())) {
+    // A C3 asked to stop before the restart is left to the recovery, which kills it: C1 keeps running.
+    if (mark.isEmpty() || !LaunchGate.closedIn(event.getContainer())
+        || ContainerFacts.recordedStopped(context, event.getContainer().getContainerId())) {
       super.handle(event);
       return;
     }
