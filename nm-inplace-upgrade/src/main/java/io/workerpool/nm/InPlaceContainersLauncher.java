@@ -31,7 +31,6 @@ import org.apache.hadoop.yarn.server.nodemanager.NMAuditLogger;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.ContainerManagerImpl;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
-import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainerCleanup;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainerLaunch;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainersLauncher;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainersLauncherEvent;
@@ -69,8 +68,6 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private final Map<String, SwapBatch> batches = new HashMap<>();
   /** Containers C1 being stopped for a replacement, until their CLEANUP_CONTAINER; guarded by lock. */
   private final Set<ContainerId> replacing = new HashSet<>();
-  /** Pids of containers C1 as their stop signalled them (the stop makes the executor forget them). */
-  private final Map<ContainerId, String> stopPids = new ConcurrentHashMap<>();
 
   private Context context;
   private ContainerExecutor exec;
@@ -78,7 +75,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private GatedLaunchDispatcher gates;
   private ProcessGoneProbe probe;
   private NmWorkerPoolConfig settings;
-  private Configuration graceConf;
+  private Configuration conf;
+  private ReplacedStops stops;
   private ScheduledExecutorService timer;
   private SwapMetrics metrics;
 
@@ -106,8 +104,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   @Override
   protected void serviceInit(Configuration conf) throws Exception {
     settings = NmWorkerPoolConfig.from(conf);
-    graceConf = new Configuration(conf);
-    graceConf.setLong(YarnConfiguration.NM_SLEEP_DELAY_BEFORE_SIGKILL_MS, settings.stopGraceMs());
+    this.conf = conf;
     warnIfGuaranteedContainersQueue(conf);
     super.serviceInit(conf);
   }
@@ -120,6 +117,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       thread.setDaemon(true);
       return thread;
     });
+    stops = new ReplacedStops(context, dispatcher, exec, conf, settings.stopGraceMs(), settings.recoveryWaitMs(),
+        containerLauncher, timer, POLL_MS, () -> isInState(STATE.STARTED));
     metrics = SwapMetrics.register(context.getNodeId().toString());
     BY_CONTEXT.put(context, this);
     super.serviceStart();
@@ -362,7 +361,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     try {
       // The liveness check may fork a process: run it outside the lock that the dispatcher thread takes.
       boolean stopping = launch.phase() == Phase.STOPPING;
-      String pid = stopping ? pidOf(launch) : null;
+      String pid = stopping ? stops.pidOf(launch) : null;
       boolean graceOver = stopping && launch.graceOver(Time.monotonicNow(), settings.stopGraceMs());
       boolean gone = stopping && probe.isGone(launch.c1(), launch.c1() != null ? launch.c1() : launch.c3(), pid,
           graceOver);
@@ -547,7 +546,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     }
     held.remove(c3Id);
     if (launch.c1() != null) {
-      stopPids.remove(launch.c1().getContainerId());
+      stops.forget(launch.c1().getContainerId());
     }
     long gapMs = Time.monotonicNow() - launch.stopRequestedAt();
     metrics.swapsDone.incr();
@@ -601,46 +600,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       return false;
     }
     dispatcher.keepReplacedStatus(c1Id);
-    submitStop(cleanup.getContainer(), launch, Time.monotonicNow() + settings.recoveryWaitMs());
+    stops.stop(cleanup.getContainer(), launch);
     return true;
-  }
-
-  /**
-   * Submits C1's stop once the executor knows C1's pid. The stock cleanup reads the pid once: a container
-   * recovered after a NodeManager restart is RUNNING before its recovered launch has read its pid file, and
-   * a cleanup in that moment signals nothing and reports the container killed while its process runs on.
-   */
-  private void submitStop(Container c1, ContainerLaunch launch, long deadline) {
-    ContainerId c1Id = c1.getContainerId();
-    String pid = exec.getProcessId(c1Id);
-    if (pid == null && c1.getContainerState() == ContainerState.KILLING && Time.monotonicNow() < deadline
-        && isInState(STATE.STARTED)) {
-      timer.schedule(() -> submitStop(c1, launch, deadline), POLL_MS, TimeUnit.MILLISECONDS);
-      return;
-    }
-    if (pid != null) {
-      stopPids.put(c1Id, pid);
-    } else if (c1.getContainerState() == ContainerState.KILLING) {
-      LOG.warn("The pid of {} is still not known {} ms after it was asked to stop; stopping it the stock way",
-          c1Id, settings.recoveryWaitMs());
-    }
-    containerLauncher.submit(new ContainerCleanup(context, graceConf, dispatcher, exec, c1, launch));
-  }
-
-  /**
-   * C1's pid as its stop signalled it, else as the executor knows it now, else as read before the stop, else as
-   * recorded in C3's folder before a NodeManager restart; null if none is known.
-   */
-  private String pidOf(HeldLaunch launch) {
-    ContainerId c1Id = ContainerId.fromString(launch.markedId());
-    String pid = stopPids.get(c1Id);
-    if (pid == null) {
-      pid = exec.getProcessId(c1Id);
-    }
-    if (pid == null) {
-      pid = launch.c1Pid();
-    }
-    return pid != null ? pid : LaunchGate.replacedPid(launch.c3()).orElse(null);
   }
 
   private void schedulePoll(HeldLaunch launch) {
