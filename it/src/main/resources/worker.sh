@@ -9,7 +9,11 @@ stamp() { ms=${EPOCHREALTIME/./}; ms=${ms:0:-3}; }
 exec 8>>"$log"
 mkfifo .heartbeat-clock && exec 9<>.heartbeat-clock
 read -r file_version < version.txt
-trap 'stamp; echo "stop $ms" >&8; exit 0' TERM
+if [[ -n "${WP_WORKER_IGNORE_TERM:-}" ]]; then
+  trap 'stamp; echo "term $ms" >&8' TERM
+else
+  trap 'stamp; echo "stop $ms" >&8; exit 0' TERM
+fi
 
 stamp
 echo "start version=$WP_VERSION file_version=$file_version container=$CONTAINER_ID node=$NM_HOST:$NM_PORT pid=$$ ts=$ms counters=$LOCALIZATION_COUNTERS" >&8

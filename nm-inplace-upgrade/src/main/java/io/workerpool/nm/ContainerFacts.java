@@ -4,11 +4,17 @@ import io.workerpool.nm.ReplacementDecision.MarkedContainer;
 import io.workerpool.nm.ReplacementDecision.NewContainer;
 import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.ReplacementContract.Batch;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.server.api.ContainerType;
 import org.apache.hadoop.yarn.server.nodemanager.Context;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.localizer.ContainerLocalizer;
+import org.apache.hadoop.yarn.server.nodemanager.recovery.NMStateStoreService.RecoveredContainerState;
+import org.apache.hadoop.yarn.server.nodemanager.recovery.RecoveryIterator;
 
 /** Reads what {@link ReplacementDecision} needs from NodeManager containers. */
 final class ContainerFacts {
@@ -39,10 +45,59 @@ final class ContainerFacts {
     return new NewContainer(c3.getContainerId().toString(), applicationOf(c3), c3.getUser());
   }
 
-  static MarkedContainer asMarked(Container c1) {
+  /** @param pid C1's process id as the executor knows it, or null */
+  static MarkedContainer asMarked(Container c1, String pid) {
     // ContainerTokenIdentifier.getUser() names the container, not the user: use Container.getUser().
     return new MarkedContainer(c1.getContainerState().name(), applicationOf(c1), c1.getUser(),
-        c1.getContainerTokenIdentifier().getContainerType() == ContainerType.APPLICATION_MASTER);
+        c1.getContainerTokenIdentifier().getContainerType() == ContainerType.APPLICATION_MASTER, pid != null);
+  }
+
+  /**
+   * Sets a recovered container's work folder, which the NodeManager keeps in its state store only for
+   * containers with a retry policy: the folder of the container in the first local dir that has one.
+   */
+  static void recoverWorkDir(Context context, Container container) {
+    if (container.getWorkDir() != null) {
+      return;
+    }
+    ContainerId id = container.getContainerId();
+    String relative = ContainerLocalizer.USERCACHE + "/" + container.getUser() + "/" + ContainerLocalizer.APPCACHE
+        + "/" + id.getApplicationAttemptId().getApplicationId() + "/" + id;
+    for (String localDir : context.getLocalDirsHandler().getLocalDirsForRead()) {
+      Path workDir = Path.of(localDir, relative);
+      if (Files.isDirectory(workDir)) {
+        container.setWorkDir(workDir.toString());
+        return;
+      }
+    }
+  }
+
+  /**
+   * Whether the NodeManager's state store records the container as asked to stop: its recovery then kills
+   * it once its launch is reported (Hadoop keeps that flag inside the recovered container).
+   */
+  static boolean recordedStopped(Context context, ContainerId id) {
+    try (RecoveryIterator<RecoveredContainerState> states = context.getNMStateStore().getContainerStateIterator()) {
+      while (states.hasNext()) {
+        RecoveredContainerState state = states.next();
+        if (state.getContainerId().equals(id)) {
+          return state.getKilled();
+        }
+      }
+    } catch (IOException unreadable) {
+      // As if not stopped: the recovery itself read the same store moments ago.
+    }
+    return false;
+  }
+
+  /** A container of this NodeManager, of C1's application, whose mark names C1. */
+  static Optional<Container> replacementOf(Context context, ContainerId c1) {
+    String id = c1.toString();
+    return context.getContainers().values().stream()
+        .filter(c -> c.getContainerId().getApplicationAttemptId().getApplicationId()
+            .equals(c1.getApplicationAttemptId().getApplicationId()))
+        .filter(c -> mark(c).filter(id::equals).isPresent())
+        .findFirst();
   }
 
   private static String applicationOf(Container container) {

@@ -8,8 +8,9 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.Conta
 /**
  * The launch of a marked container C3 through its phases: waiting for the container C1 it replaces
  * to come up, preparing (C3's stock launch runs up to the gate in front of its command), prepared
- * (waiting for the rest of its batch), stopping C1, and opening the gate once C1 is gone. Times are
- * monotonic milliseconds.
+ * (waiting for the rest of its batch), stopping C1, and opening the gate once C1 is gone. A launch
+ * that a restarted NodeManager recovered while C3's process waited at its gate starts over at
+ * waiting for C1 (its process is already prepared). Times are monotonic milliseconds.
  */
 final class HeldLaunch {
   enum Phase {
@@ -24,6 +25,7 @@ final class HeldLaunch {
   private final String markedId;
   private final Batch batch;
   private final long waitDeadline;
+  private final boolean recovered;
   /** Read by a poll outside the lock: written last by each transition, after the fields it publishes. */
   private volatile Phase phase = Phase.WAITING_FOR_OLD;
   private Container c1;
@@ -32,12 +34,14 @@ final class HeldLaunch {
   private String c1Pid;
   private long stopRequestedAt;
   private long stopDeadline;
+  private boolean leftoverKilled;
 
-  HeldLaunch(ContainersLauncherEvent launch, String markedId, Batch batch, long waitDeadline) {
+  HeldLaunch(ContainersLauncherEvent launch, String markedId, Batch batch, long waitDeadline, boolean recovered) {
     this.launch = launch;
     this.markedId = markedId;
     this.batch = batch;
     this.waitDeadline = waitDeadline;
+    this.recovered = recovered;
   }
 
   void preparing(Container replaced, long now) {
@@ -51,7 +55,9 @@ final class HeldLaunch {
     phase = Phase.PREPARED;
   }
 
-  void stopping(String pid, long now, long deadline) {
+  /** @param replaced C1, or null if it is no longer on this node */
+  void stopping(Container replaced, String pid, long now, long deadline) {
+    c1 = replaced;
     c1Pid = pid;
     stopRequestedAt = now;
     stopDeadline = deadline;
@@ -86,11 +92,16 @@ final class HeldLaunch {
     return batch;
   }
 
+  /** Whether a restarted NodeManager recovered C3 while its process waited at its gate. */
+  boolean recovered() {
+    return recovered;
+  }
+
   boolean waitOver(long now) {
     return now > waitDeadline;
   }
 
-  /** C1, once the decision to replace it was taken. */
+  /** C1, once the decision to replace it was taken (null if it was gone from this node). */
   Container c1() {
     return c1;
   }
@@ -109,6 +120,17 @@ final class HeldLaunch {
 
   long stopRequestedAt() {
     return stopRequestedAt;
+  }
+
+  boolean graceOver(long now, long graceMs) {
+    return now - stopRequestedAt >= graceMs;
+  }
+
+  /** True the first time: the launch SIGKILLs C1's leftover processes at most once. */
+  boolean firstLeftoverKill() {
+    boolean first = !leftoverKilled;
+    leftoverKilled = true;
+    return first;
   }
 
   boolean stopOverdue(long now) {

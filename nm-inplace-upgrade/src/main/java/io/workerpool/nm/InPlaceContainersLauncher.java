@@ -2,6 +2,7 @@ package io.workerpool.nm;
 
 import io.workerpool.nm.HeldLaunch.Phase;
 import io.workerpool.nm.ReplacementDecision.Action;
+import io.workerpool.nm.ReplacementDecision.MarkedContainer;
 import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.ReplacementContract.Batch;
 import java.io.IOException;
@@ -30,7 +31,6 @@ import org.apache.hadoop.yarn.server.nodemanager.NMAuditLogger;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.ContainerManagerImpl;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
-import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainerCleanup;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainerLaunch;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainersLauncher;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainersLauncherEvent;
@@ -75,7 +75,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private GatedLaunchDispatcher gates;
   private ProcessGoneProbe probe;
   private NmWorkerPoolConfig settings;
-  private Configuration graceConf;
+  private Configuration conf;
+  private ReplacedStops stops;
   private ScheduledExecutorService timer;
   private SwapMetrics metrics;
 
@@ -103,8 +104,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   @Override
   protected void serviceInit(Configuration conf) throws Exception {
     settings = NmWorkerPoolConfig.from(conf);
-    graceConf = new Configuration(conf);
-    graceConf.setLong(YarnConfiguration.NM_SLEEP_DELAY_BEFORE_SIGKILL_MS, settings.stopGraceMs());
+    this.conf = conf;
     warnIfGuaranteedContainersQueue(conf);
     super.serviceInit(conf);
   }
@@ -117,6 +117,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       thread.setDaemon(true);
       return thread;
     });
+    stops = new ReplacedStops(context, dispatcher, exec, conf, settings.stopGraceMs(), settings.recoveryWaitMs(),
+        containerLauncher, timer, POLL_MS, () -> isInState(STATE.STARTED));
     metrics = SwapMetrics.register(context.getNodeId().toString());
     BY_CONTEXT.put(context, this);
     super.serviceStart();
@@ -140,6 +142,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   public void handle(ContainersLauncherEvent event) {
     switch (event.getType()) {
       case LAUNCH_CONTAINER -> onLaunch(event);
+      case RECOVER_CONTAINER -> onRecover(event);
       case CLEANUP_CONTAINER -> onCleanup(event);
       case SIGNAL_CONTAINER -> onSignal(event);
       default -> super.handle(event);
@@ -174,7 +177,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     ContainerId c3Id = event.getContainer().getContainerId();
     Batch batch = ContainerFacts.batch(event.getContainer()).orElse(new Batch(c3Id.toString(), 1));
     synchronized (lock) {
-      HeldLaunch launch = new HeldLaunch(event, mark.get(), batch, Time.monotonicNow() + settings.recoveryWaitMs());
+      HeldLaunch launch = new HeldLaunch(event, mark.get(), batch, Time.monotonicNow() + settings.recoveryWaitMs(),
+          false);
       held.put(c3Id, launch);
       batchOf(launch);
       try {
@@ -190,9 +194,66 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     }
   }
 
+  /**
+   * A restarted NodeManager recovers a container it had launched. For a marked C3 whose process waits at
+   * its gate, the swap goes on where it was: C3 stays SCHEDULED behind its gate until C1 is gone, C1 is
+   * stopped (again) for it with the replaced status and the configured grace.
+   */
+  private void onRecover(ContainersLauncherEvent event) {
+    Optional<String> mark = ContainerFacts.mark(event.getContainer());
+    if (mark.isPresent()) {
+      ContainerFacts.recoverWorkDir(context, event.getContainer());
+    } else {
+      recoverReplaced(event.getContainer());
+    }
+    // A C3 asked to stop before the restart is left to the recovery, which kills it: C1 keeps running.
+    if (mark.isEmpty() || !LaunchGate.closedIn(event.getContainer())
+        || ContainerFacts.recordedStopped(context, event.getContainer().getContainerId())) {
+      super.handle(event);
+      return;
+    }
+    ContainerId c3Id = event.getContainer().getContainerId();
+    synchronized (lock) {
+      // The other members of its batch may have swapped before the restart: it is a batch of its own.
+      HeldLaunch launch = new HeldLaunch(event, mark.get(), new Batch(c3Id.toString(), 1),
+          Time.monotonicNow() + settings.recoveryWaitMs(), true);
+      held.put(c3Id, launch);
+      batchOf(launch);
+      gates.gate(c3Id);
+      // Reacquires the gated process; its CONTAINER_LAUNCHED is held like a fresh launch's.
+      super.handle(event);
+      LOG.info("{} was recovered waiting at the gate in front of its command: resuming the replacement of {}",
+          c3Id, mark.get());
+      try {
+        decide(launch);
+      } catch (RuntimeException e) {
+        giveUp(launch, e);
+      }
+    }
+  }
+
+  /**
+   * A recovered container C1 whose stop for a replacement C3 had begun before the restart (C3's folder
+   * holds C1's pid): its end, however the recovered launch sees it, is reported as replaced.
+   */
+  private void recoverReplaced(Container c1) {
+    Optional<Container> c3 = ContainerFacts.replacementOf(context, c1.getContainerId());
+    if (c3.isEmpty()) {
+      return;
+    }
+    ContainerFacts.recoverWorkDir(context, c3.get());
+    if (LaunchGate.replacedPid(c3.get()).isPresent()) {
+      dispatcher.endsAsReplaced(c1.getContainerId(), ReplacementContract.replacedDiagnostic(
+          c1.getContainerId().toString(), c3.get().getContainerId().toString()));
+    }
+  }
+
   private void onCleanup(ContainersLauncherEvent event) {
     ContainerId id = event.getContainer().getContainerId();
     synchronized (lock) {
+      if (recoveredAsStopped(event.getContainer())) {
+        return;
+      }
       HeldLaunch cancelled = held.get(id);
       if (cancelled != null && gates.endedAtGate(id)) {
         // Its process ended by itself; the container's failure brings this cleanup.
@@ -214,14 +275,62 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     super.handle(event);
   }
 
+  /**
+   * Under lock. A CLEANUP_CONTAINER for a RUNNING container comes from a restarted NodeManager that
+   * recovered it as stopped; it would stop the container at once with the node-wide SIGKILL delay, or,
+   * before the recovered launch has read its pid file, not at all. A C1 whose replacement is on this
+   * node is stopped as a replaced container instead: its kill event brings the cleanup back.
+   */
+  private boolean recoveredAsStopped(Container container) {
+    ContainerId id = container.getContainerId();
+    if (container.getContainerState() != ContainerState.RUNNING || replacing.contains(id) || held.containsKey(id)) {
+      return false;
+    }
+    Optional<Container> c3 = ContainerFacts.replacementOf(context, id);
+    if (c3.isEmpty()) {
+      return false;
+    }
+    replacing.add(id);
+    container.sendKillEvent(ReplacementContract.REPLACED_EXIT_STATUS,
+        ReplacementContract.replacedDiagnostic(id.toString(), c3.get().getContainerId().toString()));
+    LOG.info("{} was recovered as stopped for {}: stopping it with a grace of {} ms", id,
+        c3.get().getContainerId(), settings.stopGraceMs());
+    return true;
+  }
+
   /** Under lock: decides on a launch waiting for C1 to come up, and acts on the decision. */
   private ReplacementDecision decide(HeldLaunch launch) {
     Optional<Container> c1 = ContainerFacts.find(context, launch.markedId());
-    ReplacementDecision decision = ReplacementDecision.decide(ContainerFacts.asNew(launch.c3()),
-        launch.markedId(), c1.map(ContainerFacts::asMarked), launch.waitOver(Time.monotonicNow()));
+    Optional<MarkedContainer> marked = c1.map(c -> ContainerFacts.asMarked(c, exec.getProcessId(c.getContainerId())));
+    boolean waitOver = launch.waitOver(Time.monotonicNow());
+    ReplacementDecision decision = launch.recovered()
+        ? ReplacementDecision.resume(ContainerFacts.asNew(launch.c3()), launch.markedId(), marked, waitOver)
+        : ReplacementDecision.decide(ContainerFacts.asNew(launch.c3()), launch.markedId(), marked, waitOver);
     switch (decision.action()) {
-      case REPLACE -> prepare(launch, c1.get());
+      case REPLACE -> {
+        if (launch.recovered()) {
+          // Its process is already at (or on its way to) its gate.
+          launch.preparing(c1.get(), Time.monotonicNow());
+          schedulePoll(launch);
+        } else {
+          prepare(launch, c1.get());
+        }
+      }
       case WAIT -> schedulePoll(launch);
+      case OPEN_WHEN_GONE -> {
+        LOG.info("{}: {} passes its gate once that container's processes are gone", decision.reason(),
+            launch.c3Id());
+        long now = Time.monotonicNow();
+        launch.stopping(c1.orElse(null), null, now, now + settings.stopTimeoutMs());
+        schedulePoll(launch);
+      }
+      case CANCEL -> {
+        LOG.warn("{} cannot take the place of {} after the NodeManager restart ({}): stopping {}, {} keeps running",
+            launch.c3Id(), launch.markedId(), decision.reason(), launch.c3Id(), launch.markedId());
+        metrics.swapsFailed.incr();
+        launch.c3().sendKillEvent(ContainerExitStatus.ABORTED, "Container " + launch.c3Id() + " could not take the"
+            + " place of " + launch.markedId() + " after a NodeManager restart: " + decision.reason());
+      }
       case LAUNCH_NORMALLY -> {
         LOG.warn("{} is marked as replacing {} but is launched normally and stops nothing: {}", launch.c3Id(),
             launch.markedId(), decision.reason());
@@ -251,7 +360,16 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private void poll(HeldLaunch launch) {
     try {
       // The liveness check may fork a process: run it outside the lock that the dispatcher thread takes.
-      boolean gone = launch.phase() == Phase.STOPPING && probe.isGone(launch.c1(), launch.c1Pid());
+      boolean stopping = launch.phase() == Phase.STOPPING;
+      String pid = stopping ? stops.pidOf(launch) : null;
+      boolean graceOver = stopping && launch.graceOver(Time.monotonicNow(), settings.stopGraceMs());
+      boolean gone = stopping && probe.isGone(launch.c1(), launch.c1() != null ? launch.c1() : launch.c3(), pid,
+          graceOver);
+      if (stopping && !gone && graceOver && pid != null && probe.exited(launch.c1()) && launch.firstLeftoverKill()) {
+        LOG.warn("{} counts as ended but its process {} outlived the grace of {} ms: SIGKILL", launch.markedId(),
+            pid, settings.stopGraceMs());
+        probe.kill(launch.c1() != null ? launch.c1() : launch.c3(), pid);
+      }
       boolean ready = launch.phase() == Phase.PREPARING && LaunchGate.isReady(launch.c3());
       synchronized (lock) {
         if (held.get(launch.c3Id()) != launch) {
@@ -288,7 +406,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
               open(launch);
             } else if (launch.stopOverdue(now)) {
               LOG.warn("{} was not gone {} ms after it was asked to stop; opening the gate of {} anyway",
-                  launch.c1().getContainerId(), settings.stopTimeoutMs(), launch.c3Id());
+                  launch.markedId(), settings.stopTimeoutMs(), launch.c3Id());
               metrics.swapsFailed.incr();
               open(launch);
             } else {
@@ -372,12 +490,21 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       // It ended (or is ending) by itself meanwhile: C3 takes its place once it is gone.
       LOG.info("{} is {}, no longer RUNNING: {} takes its place once it is gone", c1Id, c1.getContainerState(),
           launch.c3Id());
-      launch.stopping(null, now, now + settings.stopTimeoutMs());
+      launch.stopping(c1, exec.getProcessId(c1Id), now, now + settings.stopTimeoutMs());
       return;
     }
     // Read before the kill: the cleanup makes the executor forget C1's pid file.
-    launch.stopping(exec.getProcessId(c1Id), now, now + settings.stopTimeoutMs());
+    String pid = exec.getProcessId(c1Id);
+    launch.stopping(c1, pid, now, now + settings.stopTimeoutMs());
     replacing.add(c1Id);
+    try {
+      // Before the stop is recorded: a restarted NodeManager finds C1's process through it.
+      if (pid != null) {
+        LaunchGate.recordReplacedPid(launch.c3(), pid);
+      }
+    } catch (IOException e) {
+      LOG.warn("Cannot record the pid of {} in the folder of {}", c1Id, launch.c3Id(), e);
+    }
     metrics.swapsStarted.incr();
     try {
       // As ContainerManagerImpl.stopContainerInternal does, so that a NodeManager restart keeps C1 stopped.
@@ -418,12 +545,15 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       return;
     }
     held.remove(c3Id);
+    if (launch.c1() != null) {
+      stops.forget(launch.c1().getContainerId());
+    }
     long gapMs = Time.monotonicNow() - launch.stopRequestedAt();
     metrics.swapsDone.incr();
     metrics.swapGapMs.add(gapMs);
     LOG.info("Replaced {} in place by {} on {}: gap {} ms from stop request to open gate;"
             + " {} localization bytesMissed,bytesCached,filesMissed,filesCached,millis={}",
-        launch.c1().getContainerId(), c3Id, context.getNodeId(), gapMs, c3Id,
+        launch.markedId(), c3Id, context.getNodeId(), gapMs, c3Id,
         launch.c3().localizationCountersAsString());
   }
 
@@ -470,8 +600,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       return false;
     }
     dispatcher.keepReplacedStatus(c1Id);
-    containerLauncher.submit(new ContainerCleanup(context, graceConf, dispatcher, exec, cleanup.getContainer(),
-        launch));
+    stops.stop(cleanup.getContainer(), launch);
     return true;
   }
 

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainerLaunch;
 
 /**
  * A gate in front of a new container's command: the container's stock launch runs up to its own
@@ -20,12 +23,16 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Cont
  * backquote or NodeManager expansion marker. It waits on a FIFO it opens read-write (a read that
  * times out after 10 ms, woken by nothing); where mkfifo fails it sleeps instead. After
  * {@code limitSeconds} it gives up and exits {@value #GAVE_UP_EXIT_CODE}, so a gate that is never
- * opened (the NodeManager restarted meanwhile) does not hold the container for ever.
+ * opened (the NodeManager restarted without recovery or without the hook) does not hold the container
+ * for ever. The gate's files live in the container's work folder, where a restarted NodeManager finds
+ * them: the gate itself in launch_container.sh, whether it was opened, and the replaced container's pid.
  */
 final class LaunchGate {
   static final String READY_FILE = ".worker-pool-gate-ready";
   static final String OPEN_FILE = ".worker-pool-gate-open";
   static final String FIFO = ".worker-pool-gate-fifo";
+  /** The pid of the replaced container's process, written before it is stopped: its stop outlives a restart. */
+  static final String REPLACED_PID_FILE = ".worker-pool-replaced-pid";
   /** EX_TEMPFAIL. */
   static final int GAVE_UP_EXIT_CODE = 75;
 
@@ -51,6 +58,47 @@ final class LaunchGate {
     gated.addAll(commands);
     launchContext.setCommands(gated);
     return true;
+  }
+
+  /**
+   * Whether the container was launched behind a gate that was not opened: what a restarted NodeManager
+   * needs to know, since the gate lives only in the launch script, not in the stored launch context.
+   */
+  static boolean closedIn(Container container) {
+    String workDir = container.getWorkDir();
+    if (workDir == null || Files.exists(Path.of(workDir, OPEN_FILE))) {
+      return false;
+    }
+    try {
+      return Files.readString(Path.of(workDir, ContainerLaunch.CONTAINER_SCRIPT)).contains(READY_FILE);
+    } catch (IOException noScript) {
+      return false;
+    }
+  }
+
+  /** Records the pid of the container C1 that the gated container replaces, before C1 is stopped. */
+  static void recordReplacedPid(Container container, String pid) throws IOException {
+    String workDir = container.getWorkDir();
+    if (workDir != null) {
+      Path tmp = Path.of(workDir, REPLACED_PID_FILE + ".tmp");
+      Files.writeString(tmp, pid);
+      Files.move(tmp, Path.of(workDir, REPLACED_PID_FILE), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** The pid recorded by {@link #recordReplacedPid}, if C1's stop was begun for this container. */
+  static Optional<String> replacedPid(Container container) {
+    String workDir = container.getWorkDir();
+    if (workDir == null) {
+      return Optional.empty();
+    }
+    try {
+      String pid = Files.readString(Path.of(workDir, REPLACED_PID_FILE)).strip();
+      return pid.isEmpty() ? Optional.empty() : Optional.of(pid);
+    } catch (IOException none) {
+      return Optional.empty();
+    }
   }
 
   /** Whether the container's process waits at the gate (or has passed it). */

@@ -7,6 +7,7 @@ import org.apache.hadoop.yarn.server.nodemanager.ContainerExecutor;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
 import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerLivenessContext;
+import org.apache.hadoop.yarn.server.nodemanager.executor.ContainerSignalContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,23 +31,51 @@ final class ProcessGoneProbe {
   }
 
   /**
+   * @param container the container, or null if the NodeManager no longer knows it
+   * @param checkAs the container whose executor context checks the pid: the container itself, or the one
+   *     replacing it when the NodeManager no longer knows it
    * @param pid the container's pid as read before it was stopped (stopping forgets it), or null if it
-   *     had none
+   *     is not known
+   * @param graceOver whether the stop's grace period is over: a container whose pid is not known (after a
+   *     NodeManager restart the state can say it exited before the pid file was read) counts as gone only
+   *     then, when its processes got SIGKILL if they were known at all
    */
-  boolean isGone(Container container, String pid) {
-    if (!EXITED.contains(container.getContainerState())) {
+  boolean isGone(Container container, Container checkAs, String pid, boolean graceOver) {
+    if (!exited(container)) {
       return false;
     }
     if (pid == null) {
-      return true;
+      return container == null || graceOver;
     }
     try {
-      return !exec.isContainerAlive(new ContainerLivenessContext.Builder().setContainer(container)
-          .setUser(container.getUser()).setPid(pid).build());
+      return !exec.isContainerAlive(new ContainerLivenessContext.Builder().setContainer(checkAs)
+          .setUser(checkAs.getUser()).setPid(pid).build());
     } catch (IOException e) {
-      LOG.warn("Cannot check whether the processes of {} (pid {}) are gone; its launched process has exited",
-          container.getContainerId(), pid, e);
+      LOG.warn("Cannot check whether the processes of pid {} are gone; the NodeManager saw its container end", pid,
+          e);
       return true;
+    }
+  }
+
+  /** Whether the NodeManager has seen the container's launched process end (true if it no longer knows it). */
+  boolean exited(Container container) {
+    return container == null || EXITED.contains(container.getContainerState());
+  }
+
+  /**
+   * SIGKILLs the process group of a stopped container that the NodeManager takes for ended while it outlived
+   * its grace: after a restart, a container whose stop had removed its pid file is recovered as lost, and no
+   * one would end its processes.
+   *
+   * @param container the container, or the one replacing it when the NodeManager no longer knows it (the
+   *     executor signals as that container's user)
+   */
+  void kill(Container container, String pid) {
+    try {
+      exec.signalContainer(new ContainerSignalContext.Builder().setContainer(container)
+          .setUser(container.getUser()).setPid(pid).setSignal(ContainerExecutor.Signal.KILL).build());
+    } catch (IOException e) {
+      LOG.warn("Cannot SIGKILL pid {} of the container {} replaces", pid, container.getContainerId(), e);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.workerpool.nm;
 
 import io.workerpool.protocol.ReplacementContract;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -23,6 +24,8 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Cont
 final class ReplacedExitStatusDispatcher implements Dispatcher {
   private final Dispatcher dispatcher;
   private final Set<ContainerId> signalled = ConcurrentHashMap.newKeySet();
+  /** C1s recovered after a NodeManager restart while they were being stopped, to the diagnostic of their end. */
+  private final Map<ContainerId, String> recoveredAsReplaced = new ConcurrentHashMap<>();
 
   ReplacedExitStatusDispatcher(Dispatcher dispatcher) {
     this.dispatcher = dispatcher;
@@ -31,6 +34,14 @@ final class ReplacedExitStatusDispatcher implements Dispatcher {
   /** Called just before C1 is signalled: exits before that are C1's own and are not rewritten. */
   void keepReplacedStatus(ContainerId c1) {
     signalled.add(c1);
+  }
+
+  /**
+   * C1 was being stopped for a replacement when the NodeManager restarted: however its recovered launch ends
+   * (often as lost, when the stop had already removed its pid file), it ends as replaced.
+   */
+  void endsAsReplaced(ContainerId c1, String diagnostic) {
+    recoveredAsReplaced.put(c1, diagnostic);
   }
 
   @Override
@@ -46,8 +57,18 @@ final class ReplacedExitStatusDispatcher implements Dispatcher {
   }
 
   Event rewrite(Event event) {
-    if (!(event instanceof ContainerEvent exit) || !isExit(exit.getType())
-        || !signalled.remove(exit.getContainerID())) {
+    if (!(event instanceof ContainerEvent exit) || !isExit(exit.getType())) {
+      return event;
+    }
+    String replaced = recoveredAsReplaced.remove(exit.getContainerID());
+    if (replaced != null) {
+      signalled.remove(exit.getContainerID());
+      int code = exit instanceof ContainerExitEvent withCode ? withCode.getExitCode() : 0;
+      // Accepted as the end of a RUNNING or KILLING container, and its exit code is the container's exit status.
+      return new ContainerExitEvent(exit.getContainerID(), ContainerEventType.CONTAINER_EXITED_WITH_FAILURE,
+          ReplacementContract.REPLACED_EXIT_STATUS, replaced + " Its recovered launch ended with " + code + ". ");
+    }
+    if (!signalled.remove(exit.getContainerID())) {
       return event;
     }
     if (exit.getType() == ContainerEventType.CONTAINER_KILLED_ON_REQUEST) {

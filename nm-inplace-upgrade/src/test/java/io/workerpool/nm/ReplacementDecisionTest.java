@@ -16,7 +16,7 @@ class ReplacementDecisionTest {
   private static final NewContainer C3 = new NewContainer("container_1700000000000_0001_02_000005", APP, "alice");
 
   private static Optional<MarkedContainer> c1(String state, String app, String user, boolean am) {
-    return Optional.of(new MarkedContainer(state, app, user, am));
+    return Optional.of(new MarkedContainer(state, app, user, am, true));
   }
 
   private static ReplacementDecision decide(Optional<MarkedContainer> c1) {
@@ -98,5 +98,39 @@ class ReplacementDecisionTest {
     ReplacementDecision decision = decide(c1(state, APP, "alice", false));
     assertEquals(Action.LAUNCH_NORMALLY, decision.action());
     assertEquals(C1 + " is " + state + ", not RUNNING", decision.reason());
+  }
+
+  @Test
+  void waitsForARunningContainerWhoseProcessIsNotKnownYet() {
+    Optional<MarkedContainer> recovering = Optional.of(new MarkedContainer("RUNNING", APP, "alice", false, false));
+    ReplacementDecision decision = decide(recovering);
+    assertEquals(Action.WAIT, decision.action());
+    assertEquals(C1 + " is RUNNING without a known process id, not yet RUNNING", decision.reason());
+    assertEquals(Action.LAUNCH_NORMALLY, ReplacementDecision.decide(C3, C1, recovering, true).action());
+  }
+
+  @Test
+  void aRecoveredNewContainerReplacesARunningContainerAndWaitsForOneComingUp() {
+    assertEquals(Action.REPLACE, ReplacementDecision.resume(C3, C1, c1("RUNNING", APP, "alice", false), false).action());
+    assertEquals(Action.WAIT, ReplacementDecision.resume(C3, C1, c1("NEW", APP, "alice", false), false).action());
+    assertEquals(Action.WAIT, ReplacementDecision.resume(C3, C1,
+        Optional.of(new MarkedContainer("RUNNING", APP, "alice", false, false)), false).action());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"KILLING", "EXITED_WITH_SUCCESS", "EXITED_WITH_FAILURE", "CONTAINER_CLEANEDUP_AFTER_KILL",
+      "DONE"})
+  void aRecoveredNewContainerPassesItsGateOnceAnEndingContainerIsGone(String state) {
+    ReplacementDecision decision = ReplacementDecision.resume(C3, C1, c1(state, APP, "alice", false), false);
+    assertEquals(Action.OPEN_WHEN_GONE, decision.action());
+    assertEquals(C1 + " is " + state, decision.reason());
+    assertEquals(Action.OPEN_WHEN_GONE, ReplacementDecision.resume(C3, C1, Optional.empty(), false).action());
+  }
+
+  @Test
+  void aRecoveredNewContainerIsCancelledWhenItsOldOneDoesNotComeUp() {
+    ReplacementDecision decision = ReplacementDecision.resume(C3, C1, c1("NEW", APP, "alice", false), true);
+    assertEquals(Action.CANCEL, decision.action());
+    assertEquals(C1 + " is still NEW after the wait for it to run", decision.reason());
   }
 }

@@ -122,9 +122,21 @@ public final class ReportDir {
 
   /** Times of every heartbeat one worker reported. */
   public List<Long> heartbeats(String containerId) throws IOException {
-    return Files.readAllLines(root.resolve("workers").resolve(containerId + ".log")).stream()
-        .filter(line -> line.startsWith("hb "))
-        .map(line -> Long.parseLong(line.substring(3).trim()))
+    return times(containerId, "hb");
+  }
+
+  /** Times of every line of one kind ("hb", "start", "term", "stop") one worker's processes reported. */
+  public List<Long> times(String containerId, String kind) throws IOException {
+    Path log = root.resolve("workers").resolve(containerId + ".log");
+    if (!Files.exists(log)) {
+      return List.of();
+    }
+    String prefix = kind + " ";
+    return Files.readAllLines(log).stream()
+        .filter(line -> line.startsWith(prefix))
+        .map(line -> kind.equals("start") ? line.substring(line.indexOf(" ts=") + 4).split(" ")[0]
+            : line.substring(prefix.length()).trim())
+        .map(Long::parseLong)
         .toList();
   }
 

@@ -35,6 +35,8 @@ public final class TestAppMaster {
   public static final String ENV_WORKER_MB = "WP_WORKER_MB";
   /** When set, workers exit with this code right after they start. */
   public static final String ENV_EXIT_AT_START = "WP_WORKER_EXIT_AT_START";
+  /** Passed to the workers: they log SIGTERM and keep running. */
+  public static final String ENV_IGNORE_TERM = "WP_WORKER_IGNORE_TERM";
   /** The AM waits this long before it registers (tests hold an attempt in its launch). */
   public static final String ENV_REGISTER_DELAY_MS = "WP_REGISTER_DELAY_MS";
   /** The AM asks for half of its workers at once and for the rest this much later (tests hold an update mid-way). */
@@ -75,6 +77,9 @@ public final class TestAppMaster {
         ReportDir.ENV, env.get(ReportDir.ENV)));
     if (env.containsKey(ENV_EXIT_AT_START)) {
       workerEnv.put(ENV_EXIT_AT_START, env.get(ENV_EXIT_AT_START));
+    }
+    if (env.containsKey(ENV_IGNORE_TERM)) {
+      workerEnv.put(ENV_IGNORE_TERM, env.get(ENV_IGNORE_TERM));
     }
     return workerEnv;
   }

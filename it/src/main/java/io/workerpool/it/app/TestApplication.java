@@ -65,13 +65,20 @@ public final class TestApplication {
     return report;
   }
 
-  /** What goes wrong with the workers of a version, to test how failures are handled. */
+  /** What goes wrong with (or is special about) the workers of a version, to test how failures are handled. */
   public enum WorkerFault {
     NONE,
     /** The workers' version.txt resource names a file that does not exist: they fail to localize. */
     FILES_MISSING,
     /** The workers exit with code 3 right after they start. */
-    EXIT_AT_START
+    EXIT_AT_START,
+    /** The workers log SIGTERM ("term" lines) and go on: only SIGKILL, at the end of a stop's grace, ends them. */
+    IGNORE_TERM,
+    /**
+     * Not a fault: the workers get a file of their own that the AM does not have, so that a new worker's
+     * localization runs a localizer process instead of finding every file in the application's cache.
+     */
+    OWN_FILE
   }
 
   public ContainerLaunchContext amLaunchContext(String version, int workers, int workerMb) throws IOException {
@@ -89,6 +96,11 @@ public final class TestApplication {
           stagingDir.resolve("missing-" + version + ".txt").toUri())));
     }
     workerResources.put(VERSION_FILE, versionFile);
+    if (fault == WorkerFault.OWN_FILE) {
+      Path own = stagingDir.resolve("worker-" + version + ".txt");
+      Files.writeString(own, version + "\n");
+      workerResources.put("worker.txt", localResource(own));
+    }
 
     Map<String, String> env = new LinkedHashMap<>();
     env.put(TestAppMaster.ENV_VERSION, version);
@@ -98,6 +110,9 @@ public final class TestApplication {
     env.put(WorkerResources.ENV, WorkerResources.encode(workerResources));
     if (fault == WorkerFault.EXIT_AT_START) {
       env.put(TestAppMaster.ENV_EXIT_AT_START, "3");
+    }
+    if (fault == WorkerFault.IGNORE_TERM) {
+      env.put(TestAppMaster.ENV_IGNORE_TERM, "1");
     }
 
     String log = ApplicationConstants.LOG_DIR_EXPANSION_VAR;

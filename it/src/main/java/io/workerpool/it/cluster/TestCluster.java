@@ -14,23 +14,30 @@ import org.apache.hadoop.yarn.api.records.NodeState;
 import org.apache.hadoop.yarn.client.api.YarnClient;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
+import org.apache.hadoop.yarn.server.nodemanager.NodeManager;
 
 /**
  * A MiniYARNCluster with one ResourceManager (or an HA pair) and a few NodeManagers, configured only through
  * configuration keys, as an operator would in yarn-site.xml. Its running configuration is
- * written to {@code conf/yarn-site.xml} so that AMs find the RM.
+ * written to {@code conf/yarn-site.xml} so that AMs find the RM. With
+ * {@link Builder#restartableNodeManagers()} the NodeManagers run with recovery on instead (fixed ports, a state
+ * store, supervised, so that their containers outlive them) and can be restarted on the same folders and ports.
  */
 public final class TestCluster implements AutoCloseable {
   private final MiniYARNCluster yarn;
   private final Path workDir;
   private final ReportDir report;
   private final YarnClient client;
+  /** The restartable NodeManagers, if the cluster runs them instead of MiniYARNCluster's own. */
+  private final RestartableNodeManagers nodeManagers;
 
-  private TestCluster(MiniYARNCluster yarn, Path workDir, ReportDir report, YarnClient client) {
+  private TestCluster(MiniYARNCluster yarn, Path workDir, ReportDir report, YarnClient client,
+      RestartableNodeManagers nodeManagers) {
     this.yarn = yarn;
     this.workDir = workDir;
     this.report = report;
     this.client = client;
+    this.nodeManagers = nodeManagers;
   }
 
   public static Builder builder(String name) {
@@ -39,6 +46,22 @@ public final class TestCluster implements AutoCloseable {
 
   public MiniYARNCluster yarn() {
     return yarn;
+  }
+
+  /** NodeManager {@code i} as it runs now. */
+  public NodeManager nodeManager(int i) {
+    return nodeManagers != null ? nodeManagers.get(i) : yarn.getNodeManager(i);
+  }
+
+  /**
+   * Stops NodeManager {@code i} (its containers keep running) and starts a new one on its folders, ports and
+   * state store, which recovers them. Only with {@link Builder#restartableNodeManagers()}.
+   */
+  public NodeManager restartNodeManager(int i) {
+    if (nodeManagers == null) {
+      throw new IllegalStateException("build the cluster with restartableNodeManagers() to restart a NodeManager");
+    }
+    return nodeManagers.restart(i);
   }
 
   public Configuration config() {
@@ -65,6 +88,9 @@ public final class TestCluster implements AutoCloseable {
   public void close() throws IOException {
     report.releaseLease();
     client.stop();
+    if (nodeManagers != null) {
+      nodeManagers.stop();
+    }
     yarn.stop();
   }
 
@@ -73,6 +99,7 @@ public final class TestCluster implements AutoCloseable {
     private int resourceManagers = 1;
     private int nodeManagers = 2;
     private int nodeMemoryMb = 4096;
+    private boolean restartable;
     private final Map<String, String> settings = new LinkedHashMap<>();
 
     private Builder(String name) {
@@ -92,6 +119,12 @@ public final class TestCluster implements AutoCloseable {
 
     public Builder nodeMemoryMb(int memoryMb) {
       this.nodeMemoryMb = memoryMb;
+      return this;
+    }
+
+    /** NodeManagers with recovery on, which {@link TestCluster#restartNodeManager} restarts. */
+    public Builder restartableNodeManagers() {
+      this.restartable = true;
       return this;
     }
 
@@ -121,9 +154,13 @@ public final class TestCluster implements AutoCloseable {
       settings.forEach(conf::set);
 
       Path workDir = Path.of("target", name).toAbsolutePath();
-      MiniYARNCluster yarn = new MiniYARNCluster(name, resourceManagers, nodeManagers, 1, 1);
+      // MiniYARNCluster binds its NodeManagers to ephemeral ports, which recovery refuses: this class runs them.
+      MiniYARNCluster yarn = new MiniYARNCluster(name, resourceManagers, restartable ? 0 : nodeManagers, 1, 1);
       yarn.init(conf);
       yarn.start();
+      RestartableNodeManagers restartableNodes = restartable
+          ? RestartableNodeManagers.start(yarn.getConfig(), workDir.resolve("nodes"), nodeManagers, nodeMemoryMb)
+          : null;
       YarnClient client = YarnClient.createYarnClient();
       client.init(yarn.getConfig());
       client.start();
@@ -137,7 +174,7 @@ public final class TestCluster implements AutoCloseable {
       // MiniYARNCluster keeps this folder across runs; reports of an earlier run's workers are no use here.
       FileUtil.fullyDelete(workDir.resolve("reports").toFile());
       ReportDir report = ReportDir.create(workDir.resolve("reports"));
-      return new TestCluster(yarn, workDir, report, client);
+      return new TestCluster(yarn, workDir, report, client, restartableNodes);
     }
 
     private static void awaitNodes(YarnClient client, int count) throws Exception {

@@ -56,9 +56,6 @@ class RealClusterFaultsTest {
   }
 
   @Test
-  @Disabled("written against the NM hook before the prepared launch (#15): it waits for the log line 'Stopping <old>"
-      + " to launch <new>', which is now 'Stopping <old> to run <new> in its place'; and an NM restart while the new"
-      + " container waits at its gate is not handled yet (the gate gives up at its limit). Re-enable with #12 item 4")
   void nodeManagerKilledDuringASwapAndRestartedWithRecovery() throws Exception {
     String v1 = "nm-kill-1";
     String v2 = "nm-kill-2";
@@ -70,8 +67,8 @@ class RealClusterFaultsTest {
         "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
     assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
 
-    // The first NodeManager that starts a swap (it logs "Stopping <old> to launch <new> in its place") is
-    // killed at once: its old worker is being stopped and the new one not yet launched.
+    // The first NodeManager that starts a swap (it logs "Stopping <old> to run <new> in its place") is
+    // killed at once: its old worker is being stopped and the new one waits at the gate in front of its command.
     int victim = awaitSwapStart(appId, logOffsets, Duration.ofMinutes(2));
     Daemon nm = cluster.nodeManagers().get(victim);
     long oldPid = nm.pid();
@@ -119,7 +116,7 @@ class RealClusterFaultsTest {
   /** The NodeManager (index) that first logs the start of a swap for the application. */
   private static int awaitSwapStart(ApplicationId appId, long[] logOffsets, Duration timeout)
       throws InterruptedException {
-    String marker = "to launch container_" + appId.toString().substring("application_".length());
+    String marker = "to run container_" + appId.toString().substring("application_".length());
     int[] found = {-1};
     RealCluster.await(Duration.ofMillis(20), timeout, "a NodeManager to start a swap", () -> {
       for (int i = 0; i < cluster.nodeManagers().size(); i++) {

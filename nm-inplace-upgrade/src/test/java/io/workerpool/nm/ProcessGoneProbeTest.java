@@ -1,0 +1,47 @@
+package io.workerpool.nm;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
+import org.junit.jupiter.api.Test;
+
+class ProcessGoneProbeTest {
+  /** Not reached by these cases: only a known pid is checked with the executor. */
+  private final ProcessGoneProbe probe = new ProcessGoneProbe(null);
+
+  private static Container in(ContainerState state) {
+    return (Container) Proxy.newProxyInstance(Container.class.getClassLoader(), new Class<?>[] {Container.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("getContainerState")) {
+            return state;
+          }
+          throw new UnsupportedOperationException(method.getName());
+        });
+  }
+
+  @Test
+  void aContainerWhoseProcessHasNotExitedIsNotGone() {
+    assertFalse(probe.isGone(in(ContainerState.RUNNING), null, null, true));
+    assertFalse(probe.isGone(in(ContainerState.KILLING), null, null, true));
+  }
+
+  @Test
+  void anExitedContainerWithoutAKnownPidIsNotGoneDuringTheGrace() {
+    assertFalse(probe.isGone(in(ContainerState.CONTAINER_CLEANEDUP_AFTER_KILL), null, null, false));
+    assertFalse(probe.isGone(in(ContainerState.EXITED_WITH_FAILURE), null, null, false));
+  }
+
+  @Test
+  void anExitedContainerWithoutAKnownPidIsGoneOnceTheGraceIsOver() {
+    assertTrue(probe.isGone(in(ContainerState.CONTAINER_CLEANEDUP_AFTER_KILL), null, null, true));
+    assertTrue(probe.isGone(in(ContainerState.DONE), null, null, true));
+  }
+
+  @Test
+  void aContainerTheNodeManagerNoLongerKnowsWithoutARecordedPidIsGone() {
+    assertTrue(probe.isGone(null, null, null, false));
+  }
+}
