@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.workerpool.it.realcluster.RealCluster.CommandResult;
 import io.workerpool.it.realcluster.WorkerLogs.Worker;
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +17,6 @@ import org.apache.hadoop.yarn.api.records.ContainerState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -62,14 +57,14 @@ class RealClusterFaultsTest {
     ApplicationId appId = deploy("realcluster-nm-kill", v1);
     List<Worker> before = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v1, WORKERS, Duration.ofMinutes(2));
 
-    long[] logOffsets = cluster.nodeManagers().stream().mapToLong(nm -> nm.errorLog().toFile().length()).toArray();
+    SwapStarts swapStarts = new SwapStarts(cluster);
     CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
         "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
     assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
 
     // The first NodeManager that starts a swap (it logs "Stopping <old> to run <new> in its place") is
     // killed at once: its old worker is being stopped and the new one waits at the gate in front of its command.
-    int victim = awaitSwapStart(appId, logOffsets, Duration.ofMinutes(2));
+    int victim = swapStarts.awaitFirst(appId, Duration.ofMinutes(2));
     Daemon nm = cluster.nodeManagers().get(victim);
     long oldPid = nm.pid();
     nm.kill9();
@@ -111,30 +106,6 @@ class RealClusterFaultsTest {
     assertEquals(0, current.exitCode(), current.stderr());
     List<String> lines = current.stdout().lines().toList();
     return lines.get(lines.indexOf("commands:") + 1).trim();
-  }
-
-  /** The NodeManager (index) that first logs the start of a swap for the application. */
-  private static int awaitSwapStart(ApplicationId appId, long[] logOffsets, Duration timeout)
-      throws InterruptedException {
-    String marker = "to run container_" + appId.toString().substring("application_".length());
-    int[] found = {-1};
-    RealCluster.await(Duration.ofMillis(20), timeout, "a NodeManager to start a swap", () -> {
-      for (int i = 0; i < cluster.nodeManagers().size(); i++) {
-        try (RandomAccessFile log = new RandomAccessFile(cluster.nodeManagers().get(i).errorLog().toFile(), "r")) {
-          log.seek(logOffsets[i]);
-          byte[] tail = new byte[(int) (log.length() - logOffsets[i])];
-          log.readFully(tail);
-          if (new String(tail, StandardCharsets.UTF_8).contains(marker)) {
-            found[0] = i;
-            return true;
-          }
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-      return false;
-    });
-    return found[0];
   }
 
   /** Every old worker is gone and each node runs as many new workers as old ones, which YARN runs for attempt 2. */

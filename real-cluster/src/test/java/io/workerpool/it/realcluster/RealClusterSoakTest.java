@@ -21,14 +21,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Many updates in a row of one distributedshell application, each with a random worker count and a
- * random fault: none, the active ResourceManager killed with SIGKILL (the standby takes over), a NodeManager
- * killed with SIGKILL and restarted with recovery right after the update was accepted, or an old worker killed
- * while pooled. A competing distributedshell application asks for more than the cluster has, so every place
- * that is let go is taken at once. After each update, judged from the workers' own reports and YARN's: the
- * update record is final, exactly the asked number of new-version workers run and YARN runs exactly them (and
- * the AM), the application is charged for exactly those and no old worker process is left; at the end, with
- * the competing application gone, the nodes run exactly the updated application's containers. A summary table is printed. Size:
- * {@code -Dsoak.updates=60} (CI runs 3), {@code -Dsoak.seed=N} and {@code -Dsoak.faults=NONE,RM_FAILOVER,...}.
+ * random fault: none, the active ResourceManager killed with SIGKILL right after the update was accepted (the
+ * standby takes over), a NodeManager killed with SIGKILL as soon as it starts a swap and restarted with
+ * recovery, or an old worker killed while pooled. A competing distributedshell application asks for more than
+ * the cluster has, so every place that is let go is taken at once. After each update, judged from the workers'
+ * own reports and YARN's: the update record is final, exactly the asked number of new-version workers run and
+ * YARN runs exactly them (and the AM), the application is charged for exactly those and no old worker process
+ * is left; at the end, with the competing application gone, the nodes run exactly the updated application's
+ * containers. A summary table is printed. Size: {@code -Dsoak.updates=60} (CI runs 3), {@code -Dsoak.seed=N}
+ * and {@code -Dsoak.faults=NONE,RM_FAILOVER,...}.
  */
 @ExtendWith(SharedRealCluster.class)
 class RealClusterSoakTest {
@@ -83,6 +84,7 @@ class RealClusterSoakTest {
         String version = "soak-" + i;
         command = NUM_CONTAINERS.matcher(command.replace("WP_VERSION=soak-" + (i - 1), "WP_VERSION=" + version))
             .replaceFirst("--num_containers " + next);
+        SwapStarts swapStarts = new SwapStarts(cluster);
         CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait", "--command", command);
         assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
         switch (fault) {
@@ -93,7 +95,10 @@ class RealClusterSoakTest {
             active.start();
           }
           case NM_RESTART -> {
-            Daemon nm = cluster.nodeManagers().get(random.nextInt(cluster.nodeManagers().size()));
+            // In the middle of a swap, once the new AM has asked the node to start its container: an AM that
+            // asks a node still recovering gets NMNotYetReadyException, and distributedshell drops that
+            // container without releasing it (the RM holds it until its allocation expires, 10 minutes).
+            Daemon nm = cluster.nodeManagers().get(swapStarts.awaitFirst(appId, Duration.ofMinutes(2)));
             nm.kill9();
             nm.start();
           }
