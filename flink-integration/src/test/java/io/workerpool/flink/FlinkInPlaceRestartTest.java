@@ -222,7 +222,10 @@ class FlinkInPlaceRestartTest {
     Path file = Files.writeString(work.resolve("jobmanager-context.json"), printed.out());
     LaunchContextFile edited = LaunchContextFile.parse(file.toFile());
     String added = "\"WORKER_POOL_ROUND_TRIP\" : \"1\",";
-    edited.environment.put("WORKER_POOL_ROUND_TRIP", "1");
+    // Where an operator would type it: the printed environment is sorted by name (parsing keeps file order).
+    Map<String, String> environment = new TreeMap<>(edited.environment);
+    environment.put("WORKER_POOL_ROUND_TRIP", "1");
+    edited.environment = environment;
     Files.writeString(file, edited.toJson());
     List<String> editedLines = new ArrayList<>(Files.readAllLines(file));
     assertTrue(editedLines.removeIf(line -> line.strip().equals(added)), "the edit is one line: " + editedLines);
