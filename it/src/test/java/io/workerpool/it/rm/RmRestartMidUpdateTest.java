@@ -76,6 +76,9 @@ class RmRestartMidUpdateTest {
         .set("yarn.nodemanager.localizer.address", "localhost:0")
         .set("yarn.nodemanager.webapp.address", "localhost:0")
         .set("yarn.nodemanager.collector-service.address", "localhost:0")
+        // Memory-only scheduling overcommits vcores (as on most clusters): the restarted RM must still charge the
+        // pooled workers again.
+        .set("yarn.nodemanager.resource.cpu-vcores", "1")
         .set("yarn.resourcemanager.recovery.enabled", "true")
         .set("yarn.resourcemanager.work-preserving-recovery.scheduling-wait-ms", "1000")
         .set("yarn.resourcemanager.connect.retry-interval.ms", "500")

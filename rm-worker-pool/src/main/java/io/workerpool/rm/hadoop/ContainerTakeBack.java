@@ -42,7 +42,8 @@ final class ContainerTakeBack {
     FiCaSchedulerNode node = scheduler.getNode(worker.nodeId());
     if (app == null || app.isStopped() || app.getRMContainer(id) != null || node == null
         || node.getRMNode().getState() != NodeState.RUNNING
-        || !Resources.fitsIn(worker.resource(), node.getUnallocatedResource())) {
+        // As the scheduler counts (memory only with the default calculator): vcores are often overcommitted.
+        || !Resources.fitsIn(scheduler.getResourceCalculator(), worker.resource(), node.getUnallocatedResource())) {
       return false;
     }
     Container container = Container.newInstance(id, node.getNodeID(), node.getRMNode().getHttpAddress(),

@@ -424,7 +424,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
     Resource asked = getNormalizedResource(amAsk.getCapability(), getMaximumResourceCapability());
     FiCaSchedulerNode node = getNode(place.nodeId());
-    if (node == null || !Resources.fitsIn(asked, Resources.add(node.getUnallocatedResource(), place.resource()))) {
+    if (node == null || !Resources.fitsIn(getResourceCalculator(), asked,
+        Resources.add(node.getUnallocatedResource(), place.resource()))) {
       updates().amPlace().notUsed(place, "the new AM asks for " + asked + "; AM1's place on " + place.nodeId()
           + " has " + place.resource() + (node == null ? " and the node is gone" : " and the node has only "
           + node.getUnallocatedResource() + " more free"));
