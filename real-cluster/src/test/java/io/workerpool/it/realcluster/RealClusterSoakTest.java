@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * own reports and YARN's: the update record is final, exactly the asked number of new-version workers run and
  * YARN runs exactly them (and the AM), the application is charged for exactly those and no old worker process
  * is left; at the end, with the competing application gone, the nodes run exactly the updated application's
- * containers. A summary table is printed. Size: {@code -Dsoak.updates=60} (CI runs 3), {@code -Dsoak.seed=N}
+ * containers. A summary table is printed. Size: {@code -Dsoak.updates=60} (CI runs 2), {@code -Dsoak.seed=N}
  * and {@code -Dsoak.faults=NONE,RM_FAILOVER,...}.
  */
 @ExtendWith(SharedRealCluster.class)
@@ -55,7 +55,7 @@ class RealClusterSoakTest {
 
   @Test
   void updatesWithRandomWorkerCountsAndFaults(RealCluster cluster) throws Exception {
-    int updates = Integer.getInteger("soak.updates", 3);
+    int updates = Integer.getInteger("soak.updates", 2);
     long seed = Long.getLong("soak.seed", System.currentTimeMillis());
     List<Fault> faults = Arrays.stream(System.getProperty("soak.faults", ALL_FAULTS).split(","))
         .map(String::strip).map(Fault::valueOf).toList();
