@@ -17,8 +17,8 @@ public final class Accounting {
   private Accounting() {
   }
 
-  /** Every node, the root queue and the application's user charge exactly the containers that run. */
-  public static void assertUsageEqualsRunningContainers(CapacityScheduler scheduler, ApplicationId appId) {
+  /** Every node and the root queue charge exactly the containers that run (held places included). */
+  public static void assertNodesAndRootQueueChargeWhatRuns(CapacityScheduler scheduler) {
     long nodesRunning = 0;
     for (SchedulerNode node : scheduler.getAllNodes()) {
       long running = node.getCopiedListOfRunningContainers().stream()
@@ -29,6 +29,11 @@ public final class Accounting {
     }
     assertEquals(nodesRunning, scheduler.getRootQueue().getQueueResourceUsage().getUsed().getMemorySize(),
         "the root queue charges what runs on the nodes");
+  }
+
+  /** Every node, the root queue and the application's user charge exactly the containers that run. */
+  public static void assertUsageEqualsRunningContainers(CapacityScheduler scheduler, ApplicationId appId) {
+    assertNodesAndRootQueueChargeWhatRuns(scheduler);
     FiCaSchedulerApp app = scheduler.getApplicationAttempt(
         scheduler.getSchedulerApplications().get(appId).getCurrentAppAttempt().getApplicationAttemptId());
     AbstractLeafQueue queue = app.getCSLeafQueue();

@@ -19,6 +19,11 @@ public final class Workers {
   }
 
   /** Waits until exactly {@code count} workers of the attempt run. */
+  /** The workers' container ids, sorted. */
+  public static List<String> containerIds(List<WorkerReport> workers) {
+    return workers.stream().map(WorkerReport::containerId).sorted().toList();
+  }
+
   public static List<WorkerReport> awaitRunning(ReportDir report, ApplicationAttemptId attempt, int count) {
     return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
         .until(() -> report.running(attempt), r -> r.size() == count);

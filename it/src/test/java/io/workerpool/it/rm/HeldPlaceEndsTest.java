@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workerpool.client.WorkerPoolClient;
+import io.workerpool.it.Accounting;
 import io.workerpool.it.app.TestAppMaster;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
@@ -123,7 +124,7 @@ class HeldPlaceEndsTest {
 
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       assertEquals(0, containersOf(appId), "nothing of the killed application is charged on any node");
-      assertNodesAndRootQueueChargeWhatRuns();
+      Accounting.assertNodesAndRootQueueChargeWhatRuns(scheduler());
     });
     assertTrue(WorkerPoolClient.isFinal(client.getUpdate(held.updateId()).getPhase()));
   }
@@ -144,7 +145,7 @@ class HeldPlaceEndsTest {
     assertEquals(WorkerState.LOST, record.getState(), record.toString());
     assertTrue(record.getReason().contains("its held place ended"), record.getReason());
     assertEquals(null, scheduler().getRMContainer(held.container()), "the scheduler no longer tracks it");
-    assertNodesAndRootQueueChargeWhatRuns();
+    Accounting.assertNodesAndRootQueueChargeWhatRuns(scheduler());
   }
 
   private record HeldWorker(String updateId, ContainerId container, NodeId node) {
@@ -181,7 +182,7 @@ class HeldPlaceEndsTest {
     NodeId node = NodeId.fromString(victim.nodeId());
     assertTrue(scheduler().getSchedulerNode(node).getCopiedListOfRunningContainers().stream()
         .anyMatch(c -> c.getContainerId().equals(container)), "the node still charges the held place");
-    assertNodesAndRootQueueChargeWhatRuns();
+    Accounting.assertNodesAndRootQueueChargeWhatRuns(scheduler());
     return new HeldWorker(updateId, container, node);
   }
 
@@ -192,20 +193,8 @@ class HeldPlaceEndsTest {
       assertFalse(node.getCopiedListOfRunningContainers().stream()
           .anyMatch(c -> c.getContainerId().equals(held.container())), "the held place left " + held.node());
       assertEquals(null, scheduler().getRMContainer(held.container()));
-      assertNodesAndRootQueueChargeWhatRuns();
+      Accounting.assertNodesAndRootQueueChargeWhatRuns(scheduler());
     });
-  }
-
-  private static void assertNodesAndRootQueueChargeWhatRuns() {
-    long nodesRunning = 0;
-    for (SchedulerNode node : scheduler().getAllNodes()) {
-      long running = node.getCopiedListOfRunningContainers().stream()
-          .mapToLong(c -> c.getAllocatedResource().getMemorySize()).sum();
-      assertEquals(running, node.getAllocatedResource().getMemorySize(), "node " + node.getNodeID());
-      nodesRunning += running;
-    }
-    assertEquals(nodesRunning, scheduler().getRootQueue().getQueueResourceUsage().getUsed().getMemorySize(),
-        "the root queue charges what runs on the nodes");
   }
 
   private static long containersOf(ApplicationId appId) {

@@ -2,6 +2,7 @@ package io.workerpool.it.security;
 
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
+import static io.workerpool.it.Workers.containerIds;
 import static io.workerpool.it.security.SecurityFixture.submit;
 import static io.workerpool.it.security.SecurityFixture.withClient;
 import static org.awaitility.Awaitility.await;
@@ -279,10 +280,6 @@ class KerberosUpdateTest {
     } finally {
       channel.shutdownNow();
     }
-  }
-
-  private static List<String> containerIds(List<WorkerReport> workers) {
-    return workers.stream().map(WorkerReport::containerId).sorted().toList();
   }
 
   private static Configuration conf() {

@@ -2,6 +2,7 @@ package io.workerpool.it.security;
 
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
+import static io.workerpool.it.Workers.containerIds;
 import static io.workerpool.it.security.SecurityFixture.submit;
 import static io.workerpool.it.security.SecurityFixture.tokens;
 import static io.workerpool.it.security.SecurityFixture.withClient;
@@ -320,10 +321,6 @@ class UpdateAuthorizationTest {
 
   private static UserGroupInformation proxy(String realUser) {
     return UserGroupInformation.createProxyUser("alice", UserGroupInformation.createRemoteUser(realUser));
-  }
-
-  private static List<String> containerIds(List<WorkerReport> workers) {
-    return workers.stream().map(WorkerReport::containerId).sorted().toList();
   }
 
   private static Configuration conf() {

@@ -2,6 +2,7 @@ package io.workerpool.it.security;
 
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
+import static io.workerpool.it.Workers.containerIds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
