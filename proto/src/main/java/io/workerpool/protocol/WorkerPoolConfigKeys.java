@@ -28,6 +28,14 @@ public final class WorkerPoolConfigKeys {
   public static final String MAX_REQUEST_BYTES = PREFIX + "max-request-bytes";
   public static final int DEFAULT_MAX_REQUEST_BYTES = 4 << 20;
 
+  /**
+   * Pooled containers converted under one hold of the scheduler's write lock (whole nodes, so a node with more takes
+   * one hold of its own): a new attempt asking for more is served in several holds, between which node heartbeats
+   * and other applications get the lock.
+   */
+  public static final String CONVERSIONS_PER_LOCK = PREFIX + "conversions-per-lock";
+  public static final int DEFAULT_CONVERSIONS_PER_LOCK = 500;
+
   /** Finished updates kept for status queries. */
   public static final String HISTORY_SIZE = PREFIX + "history-size";
   public static final int DEFAULT_HISTORY_SIZE = 1000;

@@ -8,6 +8,7 @@ import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
 import io.workerpool.proto.WorkerState;
 import io.workerpool.protocol.ReplacementContract;
+import io.workerpool.protocol.WorkerPoolConfigKeys;
 import io.workerpool.rm.hadoop.ConversionTimings;
 import java.io.File;
 import java.io.IOException;
@@ -85,6 +86,10 @@ public final class ConversionBenchmark implements Callable<Integer> {
           + " allocation happens in a node heartbeat, where its time is measured per container.")
   boolean asyncScheduling;
 
+  @Option(names = "--conversions-per-lock", defaultValue = "500",
+      description = "The RM's yarn.resourcemanager.worker-pool.conversions-per-lock (default ${DEFAULT-VALUE}).")
+  int conversionsPerLock;
+
   @Option(names = "--json", defaultValue = "${env:BENCH_JSON:-target/bench-conversion.json}",
       description = "Where the result is written as JSON (default ${DEFAULT-VALUE}, or BENCH_JSON).")
   File json;
@@ -99,16 +104,19 @@ public final class ConversionBenchmark implements Callable<Integer> {
       System.err.println("--containers and --nodes must be positive, with at least one container per node");
       return 2;
     }
-    ConversionResult result = run(containers, nodes, asyncScheduling, System.out);
+    ConversionResult result = run(containers, nodes, asyncScheduling, conversionsPerLock, System.out);
     result.print(System.out);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json, result);
     System.out.printf("written to %s%n", json);
     return result.correct() ? 0 : 1;
   }
 
-  /** {@link #run(int, int, boolean, PrintStream)} with the CapacityScheduler allocating in node heartbeats. */
+  /**
+   * {@link #run(int, int, boolean, int, PrintStream)} with the CapacityScheduler allocating in node heartbeats and
+   * the RM's default conversions per lock hold.
+   */
   public static ConversionResult run(int containers, int nodes, PrintStream progress) throws Exception {
-    return run(containers, nodes, false, progress);
+    return run(containers, nodes, false, WorkerPoolConfigKeys.DEFAULT_CONVERSIONS_PER_LOCK, progress);
   }
 
   /**
@@ -117,16 +125,18 @@ public final class ConversionBenchmark implements Callable<Integer> {
    * @param containers worker containers of the application, spread evenly over the nodes
    * @param asyncScheduling whether the CapacityScheduler allocates in its own threads (Hadoop 3.5's
    *     default) instead of in node heartbeats; allocation is then timed only from ask to all allocated
+   * @param conversionsPerLock pooled containers the RM converts under one hold of the scheduler's write lock
    * @param progress where to print what it does
    */
-  public static ConversionResult run(int containers, int nodes, boolean asyncScheduling, PrintStream progress)
-      throws Exception {
+  public static ConversionResult run(int containers, int nodes, boolean asyncScheduling, int conversionsPerLock,
+      PrintStream progress) throws Exception {
     int perNode = (containers + nodes - 1) / nodes;
     Configuration conf = new YarnConfiguration();
     conf.set(WorkerPoolSettings.SCHEDULER_CLASS, WorkerPoolSettings.RM_SCHEDULER);
     conf.set(WorkerPoolSettings.ADDRESS, "localhost:" + WorkerPoolSettings.freePort());
     conf.set(WorkerPoolSettings.CLAIM_TIMEOUT_MS, Long.toString(30 * 60_000));
     conf.setInt(YarnConfiguration.RM_AM_MAX_ATTEMPTS, 2);
+    conf.setInt(WorkerPoolConfigKeys.CONVERSIONS_PER_LOCK, conversionsPerLock);
     conf.setBoolean(CapacitySchedulerConfiguration.SCHEDULE_ASYNCHRONOUSLY_ENABLE, asyncScheduling);
     double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
 
@@ -234,7 +244,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
       long convertCall = System.nanoTime() - convertStart;
       long convertCallCpu = threads.getCurrentThreadCpuTime() - convertCpuStart;
       ConversionTimings timings = ConversionTimings.instance();
-      long span = timings.lastSpanNanos();
+      long longestHold = timings.lastLongestHoldNanos();
       long handOver = timings.lastHandOverNanos();
       long lockHold = timings.lastLockHoldNanos();
       rm.drainEvents();
@@ -279,7 +289,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
       Percentiles scheduleCpu = scheduleSamples.length == 0 ? null : new Percentiles(scheduleCpuSamples);
       return new ConversionResult(containers, nodes, asyncScheduling, loadAtStart,
           ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-          convert.median(), convert.p99(), convert.max(), convertCall, convertCallCpu, span, handOver, lockHold,
+          convert.median(), convert.p99(), convert.max(), convertCall, convertCallCpu, longestHold, handOver, lockHold,
           batchTagged, poolFormation,
           schedule == null ? -1 : schedule.median(), schedule == null ? -1 : schedule.p99(),
           schedule == null ? -1 : schedule.max(), scheduleCpu == null ? -1 : scheduleCpu.median(),

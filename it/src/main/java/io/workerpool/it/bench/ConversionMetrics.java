@@ -18,14 +18,12 @@ final class ConversionMetrics {
         micros(CONVERSION, size, "p99", r.convertP99Nanos()),
         micros(CONVERSION, size, "median_with_hand_over_share", r.convertMedianNanos() + r.handOverNanos() / size),
         micros(CONVERSION, size, "allocate_call_per_container", r.convertCallNanos() / size),
-        new Metric("conversion", CONVERSION, size, "write_lock_conversion_span", r.conversionSpanNanos() / 1e6, "ms"),
+        new Metric("conversion", CONVERSION, size, "write_lock_longest_hold", r.longestLockHoldNanos() / 1e6, "ms"),
+        new Metric("conversion", CONVERSION, size, "write_lock_allocate_hold", r.lockHoldNanos() / 1e6, "ms"),
         micros(ALLOCATION, size, "median", r.scheduleMedianNanos()),
         micros(ALLOCATION, size, "p99", r.scheduleP99Nanos()),
         micros(ALLOCATION, size, "ask_to_all_pulled_per_container", r.scheduleWallNanos() / size),
         new Metric("conversion", CONVERSION, size, "accounting_unchanged", r.usageUnchanged() ? 1 : 0, "boolean")));
-    if (r.lockHoldNanos() >= 0) {
-      metrics.add(new Metric("conversion", CONVERSION, size, "write_lock_allocate_hold", r.lockHoldNanos() / 1e6, "ms"));
-    }
     return metrics;
   }
 

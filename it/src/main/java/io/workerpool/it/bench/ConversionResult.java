@@ -14,11 +14,10 @@ import java.io.PrintStream;
  * @param convertCallNanos AM2's single allocate call that asked for every container and received
  *     them all converted: pool matching, conversions, update bookkeeping, tokens and the response
  * @param convertCallCpuNanos the CPU time of that call's thread (the RM's work, without waiting for a core)
- * @param conversionSpanNanos in that call, under the scheduler's write lock: from the first conversion to the end
- *     of the hand-over ({@code ConversionTimings}, recorded by the RM)
- * @param handOverNanos the hand-over alone (allocation tags, container start, newly allocated list)
- * @param lockHoldNanos the whole write-lock hold of the pool's work in that call, where the scheduler records it
- *     ({@code ConversionTimings.lockHeld}); -1 if it does not
+ * @param longestLockHoldNanos in that call, the longest single hold of the scheduler's write lock by the pool's
+ *     work (a large call is served in several holds; {@code ConversionTimings}, recorded by the RM)
+ * @param handOverNanos the hand-overs (allocation tags, container start, newly allocated list), all together
+ * @param lockHoldNanos the write-lock holds of the pool's work in that call, all together
  * @param batchTagged converted containers whose RM-signed token names a batch of as many containers as AM2 got
  *     on that node
  * @param poolFormationNanos the scheduler's handling of the new attempt's APP_ATTEMPT_ADDED, in
@@ -42,7 +41,7 @@ import java.io.PrintStream;
 public record ConversionResult(int containers, int nodes, boolean asyncScheduling,
     double loadAverageAtStart, double loadAverageAtEnd,
     long convertMedianNanos, long convertP99Nanos, long convertMaxNanos, long convertCallNanos,
-    long convertCallCpuNanos, long conversionSpanNanos, long handOverNanos, long lockHoldNanos,
+    long convertCallCpuNanos, long longestLockHoldNanos, long handOverNanos, long lockHoldNanos,
     int batchTagged, long poolFormationNanos,
     long scheduleMedianNanos, long scheduleP99Nanos, long scheduleMaxNanos,
     long scheduleCpuMedianNanos, long scheduleCpuP99Nanos, long scheduleNodeUpdateNanos,
@@ -79,13 +78,12 @@ public record ConversionResult(int containers, int nodes, boolean asyncSchedulin
         micros(convertP99Nanos), micros(convertMaxNanos), "-");
     out.printf("%-44s %10s %10s %10s %14s%n", "conversion incl. its share of the hand-over",
         micros(convertMedianNanos + handOverNanos / containers), "-", "-", "-");
-    out.printf("%-44s %10s %10s %10s %14s%n", "write lock: first conversion to hand-over end",
-        micros(conversionSpanNanos / containers), "-", "-", millis(conversionSpanNanos));
-    out.printf("%-44s %10s %10s %10s %14s%n", "  of it the hand-over", micros(handOverNanos / containers), "-", "-",
+    out.printf("%-44s %10s %10s %10s %14s%n", "write lock, all holds of the call",
+        micros(lockHoldNanos / containers), "-", "-", millis(lockHoldNanos));
+    out.printf("%-44s %10s %10s %10s %14s%n", "  of it the hand-overs", micros(handOverNanos / containers), "-", "-",
         millis(handOverNanos));
-    out.printf("%-44s %10s %10s %10s %14s%n", "write lock: the pool's whole allocate work",
-        lockHoldNanos < 0 ? "-" : micros(lockHoldNanos / containers), "-", "-",
-        lockHoldNanos < 0 ? "not recorded" : millis(lockHoldNanos));
+    out.printf("%-44s %10s %10s %10s %14s%n", "write lock: the longest single hold", "-", "-", "-",
+        millis(longestLockHoldNanos));
     out.printf("%-44s %10s %10s %10s %14s%n", "conversion, whole allocate call / container",
         micros(convertCallNanos / containers), "-", "-", millis(convertCallNanos));
     out.printf("%-44s %10s %10s %10s %14s%n", "  the same, CPU time of the RM thread",

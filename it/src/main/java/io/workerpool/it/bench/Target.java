@@ -58,17 +58,23 @@ public record Target(String target, String measured, boolean met) {
           gap.workers()), String.format("%.2f x (%d ms vs %d ms)", ratio, gap.swapGapMedianMs(),
               gap.bareStartMedianMs()), ratio <= GAP_RATIO));
     }
-    conversion.stream().filter(m -> m.method().equals(ConversionMetrics.CONVERSION)
-        && m.metric().equals("write_lock_conversion_span")).findFirst().ifPresent(span -> targets.add(new Target(
-            String.format("write lock <= %.0f ms for AM2's %,d-container allocate (first conversion to hand-over"
-                + " end)", WRITE_LOCK_MS, span.size()), String.format("%.1f ms", span.value()),
-            span.value() <= WRITE_LOCK_MS)));
+    conversionMetric(conversion, "write_lock_longest_hold").ifPresent(hold -> targets.add(new Target(
+        String.format("write lock <= %.0f ms per hold for AM2's %,d-container allocate (longest hold)", WRITE_LOCK_MS,
+            hold.size()), String.format("%.1f ms", hold.value()), hold.value() <= WRITE_LOCK_MS)));
+    conversionMetric(conversion, "write_lock_allocate_hold").ifPresent(all -> targets.add(new Target(
+        String.format("write lock <= %.0f ms for AM2's %,d-container allocate (all holds together)", WRITE_LOCK_MS,
+            all.size()), String.format("%.1f ms", all.value()), all.value() <= WRITE_LOCK_MS)));
     conversion.stream().filter(m -> m.method().equals(ConversionMetrics.CONVERSION)
         && m.metric().equals("median")).findFirst().ifPresent(median -> targets.add(new Target(
             String.format("conversion <= %.0f us per container (median) at %,d containers", CONVERSION_MEDIAN_US,
                 median.size()),
             String.format("%.1f us", median.value()), median.value() <= CONVERSION_MEDIAN_US)));
     return targets;
+  }
+
+  private static Optional<Metric> conversionMetric(List<Metric> conversion, String name) {
+    return conversion.stream().filter(m -> m.method().equals(ConversionMetrics.CONVERSION)
+        && m.metric().equals(name)).findFirst();
   }
 
   private static Optional<RestartRow> find(List<RestartRow> rows, String method, int workers) {

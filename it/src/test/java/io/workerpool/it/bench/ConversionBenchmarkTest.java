@@ -26,4 +26,17 @@ class ConversionBenchmarkTest {
     assertFalse(result.usageAfterSwaps().anyNegative());
     assertTrue(result.convertMedianNanos() > 0 && result.scheduleMedianNanos() > 0);
   }
+
+  @Test
+  void aLargeAskIsServedInSeveralLockHoldsOfWholeNodes() throws Exception {
+    // 10 containers a node, at most 25 a hold: 2 nodes a hold, 10 holds for one allocate call.
+    ConversionResult result = ConversionBenchmark.run(200, 20, false, 25, System.out);
+
+    assertEquals(200, result.convertedContainers(), "every container in AM2's one allocate response");
+    assertTrue(result.sameNodes(), "AM2's containers are on AM1's containers' nodes, as many per node");
+    assertEquals(200, result.batchTagged(), "each node's new containers are one batch of that node's size");
+    assertEquals(200, result.replacedWorkers());
+    assertEquals("SUCCEEDED", result.finalPhase());
+    assertTrue(result.usageUnchanged(), "queue tree, user, queue metrics and nodes unchanged at every step");
+  }
 }

@@ -46,8 +46,8 @@ import org.apache.hadoop.yarn.util.resource.Resources;
  * tree's, user's, node's or attempt's usage. C1 is completed with FINISHED (the only completion
  * that does not make the RM tell the NodeManager to kill it; its attempt metrics and history are
  * recorded as for any completion) and leaves the attempt's live containers, the node's containers
- * and the preemption manager; C3 takes its place in both maps. Once all of one allocate call's
- * conversions are done, {@link #handOver} gives each C3 its allocation tags (the replacement mark
+ * and the preemption manager; C3 takes its place in both maps. Once the conversions of one hold of
+ * the write lock are done, {@link #handOver} gives each C3 its allocation tags (the replacement mark
  * and the node's batch, signed into its container token), starts it and puts it in the attempt's
  * newly allocated containers, so the AM receives them with their tokens and NMTokens in this
  * allocate response. Locality counters and queue metrics' allocated/released counts are left
@@ -60,11 +60,8 @@ import org.apache.hadoop.yarn.util.resource.Resources;
  */
 final class ContainerConversion {
   private final WorkerPoolScheduler scheduler;
-  private final ConversionTimings timings = ConversionTimings.instance();
   /** C3 to the C1 it replaces, until its hand-over; guarded by the scheduler's write lock. */
   private final Map<RMContainer, ContainerId> replacing = new IdentityHashMap<>();
-  /** When the first conversion since the last hand-over began ({@link System#nanoTime}), or 0; guarded likewise. */
-  private long spanStartedAt;
 
   ContainerConversion(WorkerPoolScheduler scheduler) {
     this.scheduler = scheduler;
@@ -79,7 +76,6 @@ final class ContainerConversion {
   RMContainer convert(FiCaSchedulerApp app, ContainerId oldId, SchedulerRequestKey key, String updateId,
       Resource amResource) {
     boolean heldAmPlace = amResource != null;
-    long started = System.nanoTime();
     RMContainer c1 = app.getRMContainer(oldId);
     if (c1 == null || c1.getState() != RMContainerState.RUNNING || c1.isAMContainer() != heldAmPlace) {
       return null;
@@ -87,9 +83,6 @@ final class ContainerConversion {
     FiCaSchedulerNode node = scheduler.getNode(c1.getNodeId());
     if (node == null || node.getRMNode().getState() != NodeState.RUNNING) {
       return null;
-    }
-    if (spanStartedAt == 0) {
-      spanStartedAt = started;
     }
     Resource resource = Resources.clone(heldAmPlace ? amResource : c1.getAllocatedResource());
     String partition = node.getPartition();
@@ -151,15 +144,15 @@ final class ContainerConversion {
   }
 
   /**
-   * Gives the AM the containers converted under this write lock. Each node's C3s of this call form
-   * one batch: their tokens tell the node how many to expect, so that it stops their old containers
+   * Gives the AM the containers converted under this hold of the write lock. Each node's C3s of this
+   * hold form one batch (a hold converts whole nodes): their tokens tell the node how many to expect,
+   * so that it stops their old containers
    * together once all are ready. Not done per conversion: a completion can remove a container from
    * the attempt's newly allocated containers only by scanning that list
    * ({@code FiCaSchedulerApp.containerCompleted}), so growing it while converting could make a pool
    * of n containers cost n² comparisons.
    */
   void handOver(FiCaSchedulerApp app, List<RMContainer> converted) {
-    long started = System.nanoTime();
     Map<NodeId, List<RMContainer>> byNode = new LinkedHashMap<>();
     for (RMContainer c3 : converted) {
       if (replacing.containsKey(c3)) {
@@ -181,11 +174,6 @@ final class ContainerConversion {
     replacing.clear();
     for (RMContainer c3 : converted) {
       app.addToNewlyAllocatedContainers(scheduler.getNode(c3.getNodeId()), c3);
-    }
-    if (spanStartedAt != 0) {
-      long ended = System.nanoTime();
-      timings.conversions(ended - spanStartedAt, ended - started);
-      spanStartedAt = 0;
     }
   }
 }

@@ -10,27 +10,27 @@ import org.apache.hadoop.metrics2.lib.MutableRate;
 
 /**
  * How long the ResourceManager holds the scheduler's write lock to serve an allocate call from the
- * pool, as the metrics2 source {@value #NAME} (JMX {@code Hadoop:service=ResourceManager,name=WorkerPoolConversion}):
- * {@code ConversionSpanMicros} from the first conversion of the call to the end of its hand-over,
- * {@code HandOverMicros} the hand-over alone (tokens' allocation tags, container start, newly
- * allocated list), and {@code AllocateLockHoldMicros} the whole time the pool's allocate work holds
- * the lock (recorded where the scheduler wraps that work with {@link #lockHeld}). One per JVM: the
- * ResourceManager replaces its scheduler on an HA transition, the numbers go on.
+ * pool, as the metrics2 source {@value #NAME} (JMX {@code Hadoop:service=ResourceManager,name=WorkerPoolConversion}),
+ * per allocate call that the pool served: {@code AllocateLockHoldMicros} all its holds of the lock together,
+ * {@code LongestLockHoldMicros} its longest single hold (a large call is served in several holds), and
+ * {@code HandOverMicros} the hand-overs of its converted containers (tokens' allocation tags, container start,
+ * newly allocated list). One per JVM: the ResourceManager replaces its scheduler on an HA transition, the
+ * numbers go on.
  */
 public final class ConversionTimings implements MetricsSource {
   static final String NAME = "WorkerPoolConversion";
   private static final ConversionTimings INSTANCE = register();
 
   private final MetricsRegistry registry = new MetricsRegistry(NAME).setContext("yarn");
-  private final MutableRate conversionSpan = registry.newRate("ConversionSpanMicros",
-      "Write-lock time from an allocate call's first conversion to the end of its hand-over", false);
   private final MutableRate handOver = registry.newRate("HandOverMicros",
-      "Write-lock time of an allocate call's hand-over of converted containers", false);
+      "Write-lock time of an allocate call's hand-overs of converted containers", false);
   private final MutableRate lockHold = registry.newRate("AllocateLockHoldMicros",
-      "Time the pool's work of one allocate call holds the scheduler's write lock", false);
-  private volatile long lastSpanNanos = -1;
+      "Time the pool's work of one allocate call holds the scheduler's write lock, all holds together", false);
+  private final MutableRate longestHold = registry.newRate("LongestLockHoldMicros",
+      "Longest single hold of the scheduler's write lock by the pool's work of one allocate call", false);
   private volatile long lastHandOverNanos = -1;
   private volatile long lastLockHoldNanos = -1;
+  private volatile long lastLongestHoldNanos = -1;
 
   private ConversionTimings() {
   }
@@ -50,38 +50,63 @@ public final class ConversionTimings implements MetricsSource {
     return timings;
   }
 
-  /** Runs the pool's work of one allocate call, which the caller runs under the scheduler's write lock. */
-  public <T> T lockHeld(Supplier<T> work) {
-    long started = System.nanoTime();
-    try {
-      return work.get();
-    } finally {
-      long nanos = System.nanoTime() - started;
-      lastLockHoldNanos = nanos;
-      lockHold.add(nanos / 1_000);
+  /** Starts timing the write-lock holds of one allocate call's pool work. */
+  public AllocateHolds allocate() {
+    return new AllocateHolds();
+  }
+
+  /** The write-lock holds of one allocate call's pool work (one thread). */
+  public final class AllocateHolds {
+    private long totalNanos;
+    private long longestNanos;
+    private long handOverNanos;
+
+    private AllocateHolds() {
+    }
+
+    /** Runs one part of the work, which the caller runs under the scheduler's write lock. */
+    public <T> T held(Supplier<T> work) {
+      long started = System.nanoTime();
+      try {
+        return work.get();
+      } finally {
+        long nanos = System.nanoTime() - started;
+        totalNanos += nanos;
+        longestNanos = Math.max(longestNanos, nanos);
+      }
+    }
+
+    /** Runs a hand-over of converted containers, within a {@link #held} part. */
+    public void handOver(Runnable work) {
+      long started = System.nanoTime();
+      work.run();
+      handOverNanos += System.nanoTime() - started;
+    }
+
+    /** The call's pool work is over. */
+    public void done() {
+      lastLockHoldNanos = totalNanos;
+      lastLongestHoldNanos = longestNanos;
+      lastHandOverNanos = handOverNanos;
+      lockHold.add(totalNanos / 1_000);
+      longestHold.add(longestNanos / 1_000);
+      handOver.add(handOverNanos / 1_000);
     }
   }
 
-  void conversions(long spanNanos, long handOverNanos) {
-    lastSpanNanos = spanNanos;
-    lastHandOverNanos = handOverNanos;
-    conversionSpan.add(spanNanos / 1_000);
-    handOver.add(handOverNanos / 1_000);
-  }
-
-  /** The last allocate call's conversion span (first conversion to end of hand-over), or -1. */
-  public long lastSpanNanos() {
-    return lastSpanNanos;
-  }
-
-  /** The last allocate call's hand-over, or -1. */
+  /** The last allocate call's hand-overs, all together, or -1. */
   public long lastHandOverNanos() {
     return lastHandOverNanos;
   }
 
-  /** The last allocate call's whole write-lock hold by the pool's work, or -1 until {@link #lockHeld} is used. */
+  /** The last allocate call's write-lock holds by the pool's work, all together, or -1. */
   public long lastLockHoldNanos() {
     return lastLockHoldNanos;
+  }
+
+  /** The last allocate call's longest single write-lock hold by the pool's work, or -1. */
+  public long lastLongestHoldNanos() {
+    return lastLongestHoldNanos;
   }
 
   @Override

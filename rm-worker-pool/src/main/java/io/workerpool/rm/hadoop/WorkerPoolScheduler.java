@@ -1,6 +1,7 @@
 package io.workerpool.rm.hadoop;
 
 import io.workerpool.protocol.ReplacementContract;
+import io.workerpool.protocol.WorkerPoolConfigKeys;
 import io.workerpool.rm.WorkerPoolService;
 import io.workerpool.rm.pool.PoolMatch;
 import io.workerpool.rm.pool.PooledWorker;
@@ -73,6 +74,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private final ReadLockGuard readLockGuard = new ReadLockGuard(readLock);
   private ResourceManagerAdapter adapter;
   private WorkerPoolService service;
+  private int conversionsPerLock;
 
   private record AskKey(Priority priority, long allocationRequestId, Resource capability) {
     static AskKey of(ResourceRequest request) {
@@ -86,6 +88,12 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     if (conf.getBoolean(AUTOCORRECT_KEY, false)) {
       throw new IllegalStateException(AUTOCORRECT_KEY + "=true would expire containers converted by the"
           + " Worker Pool; set it to false to use " + getClass().getName());
+    }
+    conversionsPerLock = conf.getInt(WorkerPoolConfigKeys.CONVERSIONS_PER_LOCK,
+        WorkerPoolConfigKeys.DEFAULT_CONVERSIONS_PER_LOCK);
+    if (conversionsPerLock < 1) {
+      throw new IllegalArgumentException(WorkerPoolConfigKeys.CONVERSIONS_PER_LOCK + " must be at least 1, not "
+          + conversionsPerLock);
     }
     super.serviceInit(conf);
     adapter = new ResourceManagerAdapter(this, maxAttempts);
@@ -345,8 +353,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
     List<ResourceRequest> rest = withoutServedCounts(attemptId, ask);
     if (!rest.isEmpty() && (updates().hasPool(attemptId) || updates().amPlace().waitsFor(attemptId))) {
-      List<ResourceRequest> asked = rest;
-      rest = underWriteLock(() -> ConversionTimings.instance().lockHeld(() -> serveFromPool(attemptId, asked)));
+      rest = serveFromPool(attemptId, rest);
       // Journaled before the new attempt receives them (this call's response), out of the write lock.
       updates().conversionsDone(attemptId);
     }
@@ -354,49 +361,26 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         blacklistAdditions, blacklistRemovals, updateRequests);
   }
 
-  /** Converts pooled containers for the asks they answer; returns the asks reduced by what was served. */
+  /**
+   * Converts pooled containers for the asks they answer, {@code conversionsPerLock} at a time (whole nodes) under
+   * one hold of the write lock each, so that node heartbeats and other applications' calls get the lock in between;
+   * returns the asks reduced by what was served.
+   */
   private List<ResourceRequest> serveFromPool(ApplicationAttemptId attemptId, List<ResourceRequest> ask) {
-    FiCaSchedulerApp app = getApplicationAttempt(attemptId);
-    if (app == null || app.isStopped() || !app.getApplicationAttemptId().equals(attemptId)) {
+    ConversionTimings.AllocateHolds holds = ConversionTimings.instance().allocate();
+    Map<ResourceRequest, Integer> served = new IdentityHashMap<>();
+    List<ResourceRequest> amServed = underWriteLock(() -> holds.held(() -> serveAmFromHeldPlace(attemptId, ask)));
+    if (amServed != null) {
+      holds.done();
+      return amServed;
+    }
+    while (underWriteLock(() -> holds.held(() -> convertPart(attemptId, ask, served, holds)))) {
+      // Each part converts the pooled workers of whole nodes; the next part answers what is still asked.
+    }
+    holds.done();
+    if (served.isEmpty()) {
       return ask;
     }
-    if (app.isWaitingForAMContainer()) {
-      // The RM itself asks for the new attempt's AM container through allocate: only AM1's place serves it.
-      return serveAmFromHeldPlace(app, ask);
-    }
-    Map<WorkerAsk, ResourceRequest> requestOf = new IdentityHashMap<>();
-    List<WorkerAsk> asks = new ArrayList<>();
-    Resource maximum = getMaximumResourceCapability();
-    for (ResourceRequest request : ask) {
-      if (ResourceRequest.isAnyLocation(request.getResourceName()) && request.getNumContainers() > 0
-          && request.getExecutionTypeRequest().getExecutionType() == ExecutionType.GUARANTEED) {
-        // Pooled containers have the normalized size the scheduler gave them: compare with the ask as the
-        // scheduler will normalize it (super.allocate does that only after the pool has served).
-        WorkerAsk workerAsk = new WorkerAsk(request.getPriority(), request.getAllocationRequestId(),
-            getNormalizedResource(request.getCapability(), maximum), request.getNumContainers(),
-            onlyNodes(request, ask));
-        asks.add(workerAsk);
-        requestOf.put(workerAsk, request);
-      }
-    }
-    Map<ResourceRequest, Integer> served = new IdentityHashMap<>();
-    List<RMContainer> converted = new ArrayList<>();
-    String by = "attempt " + attemptId;
-    for (PoolMatch match : updates().claim(attemptId, asks)) {
-      long started = System.nanoTime();
-      ResourceRequest request = requestOf.get(match.ask());
-      RMContainer c3 = conversion.convert(app, match.worker().containerId(), SchedulerRequestKey.create(request), by,
-          null);
-      if (c3 == null) {
-        updates().conversionFailed(match, "the container ended before it could be converted");
-        continue;
-      }
-      updates().converted(match, c3.getContainerId(), System.nanoTime() - started);
-      heldPlaces.remove(match.worker().containerId());
-      converted.add(c3);
-      served.merge(request, 1, Integer::sum);
-    }
-    conversion.handOver(app, converted);
     ServedAsks<AskKey> ledger = servedAsks.computeIfAbsent(attemptId, id -> new ServedAsks<>());
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
@@ -411,13 +395,84 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     return rest;
   }
 
-  private List<ResourceRequest> serveAmFromHeldPlace(FiCaSchedulerApp app, List<ResourceRequest> ask) {
+  /**
+   * Under the write lock: claims and converts the pooled workers of the next nodes for what the asks still want
+   * ({@code served} so far, which this adds to).
+   *
+   * @return whether it converted (or tried to convert) any, so that another part may follow
+   */
+  private boolean convertPart(ApplicationAttemptId attemptId, List<ResourceRequest> ask,
+      Map<ResourceRequest, Integer> served, ConversionTimings.AllocateHolds holds) {
+    FiCaSchedulerApp app = liveAttempt(attemptId);
+    if (app == null) {
+      return false;
+    }
+    Map<WorkerAsk, ResourceRequest> requestOf = new IdentityHashMap<>();
+    List<WorkerAsk> asks = new ArrayList<>();
+    Resource maximum = getMaximumResourceCapability();
+    for (ResourceRequest request : ask) {
+      int wanted = request.getNumContainers() - served.getOrDefault(request, 0);
+      if (ResourceRequest.isAnyLocation(request.getResourceName()) && wanted > 0
+          && request.getExecutionTypeRequest().getExecutionType() == ExecutionType.GUARANTEED) {
+        // Pooled containers have the normalized size the scheduler gave them: compare with the ask as the
+        // scheduler will normalize it (super.allocate does that only after the pool has served).
+        WorkerAsk workerAsk = new WorkerAsk(request.getPriority(), request.getAllocationRequestId(),
+            getNormalizedResource(request.getCapability(), maximum), wanted, onlyNodes(request, ask));
+        asks.add(workerAsk);
+        requestOf.put(workerAsk, request);
+      }
+    }
+    if (asks.isEmpty()) {
+      return false;
+    }
+    List<PoolMatch> matches = updates().claim(attemptId, asks, conversionsPerLock);
+    List<RMContainer> converted = new ArrayList<>(matches.size());
+    Map<ResourceRequest, SchedulerRequestKey> keys = new IdentityHashMap<>();
+    String by = "attempt " + attemptId;
+    for (PoolMatch match : matches) {
+      long started = System.nanoTime();
+      ResourceRequest request = requestOf.get(match.ask());
+      RMContainer c3 = conversion.convert(app, match.worker().containerId(),
+          keys.computeIfAbsent(request, SchedulerRequestKey::create), by, null);
+      if (c3 == null) {
+        updates().conversionFailed(match, "the container ended before it could be converted");
+        continue;
+      }
+      updates().converted(match, c3.getContainerId(), System.nanoTime() - started);
+      heldPlaces.remove(match.worker().containerId());
+      converted.add(c3);
+      served.merge(request, 1, Integer::sum);
+    }
+    holds.handOver(() -> conversion.handOver(app, converted));
+    return !matches.isEmpty();
+  }
+
+  /** The attempt's scheduler app while it is the application's current, running attempt; else null. */
+  private FiCaSchedulerApp liveAttempt(ApplicationAttemptId attemptId) {
+    FiCaSchedulerApp app = getApplicationAttempt(attemptId);
+    return app == null || app.isStopped() || !app.getApplicationAttemptId().equals(attemptId) ? null : app;
+  }
+
+  /**
+   * Under the write lock. The RM itself asks for the new attempt's AM container through allocate: only AM1's place
+   * serves it.
+   *
+   * @return the asks reduced by what AM1's place served, or null when the attempt does not wait for its AM
+   *     container (its asks are for workers)
+   */
+  private List<ResourceRequest> serveAmFromHeldPlace(ApplicationAttemptId attemptId, List<ResourceRequest> ask) {
+    FiCaSchedulerApp app = liveAttempt(attemptId);
+    if (app == null) {
+      return ask;
+    }
+    if (!app.isWaitingForAMContainer()) {
+      return null;
+    }
     ResourceRequest amAsk = ask.stream().filter(r -> ResourceRequest.isAnyLocation(r.getResourceName())
         && r.getNumContainers() > 0).findFirst().orElse(null);
     if (amAsk == null) {
       return ask;
     }
-    ApplicationAttemptId attemptId = app.getApplicationAttemptId();
     PooledWorker place = updates().amPlace().claim(attemptId);
     if (place == null) {
       return ask;

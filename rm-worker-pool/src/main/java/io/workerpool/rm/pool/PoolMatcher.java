@@ -1,10 +1,12 @@
 package io.workerpool.rm.pool;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import org.apache.hadoop.yarn.api.records.NodeId;
 
 /**
  * The pool's matching rule, in one place.
@@ -14,29 +16,58 @@ import java.util.Set;
  * asks for, and no worker answers two asks. Asks are served in the order given (the AM's request
  * order); workers are taken oldest first, so the result does not depend on hash order. Asks the
  * pool cannot answer are left to the normal scheduler by the caller.
+ *
+ * <p>A large claim is converted in parts, each under its own hold of the scheduler's write lock
+ * ({@link #firstNodes}): a part takes whole nodes, so that a node's new containers are handed over
+ * together and swap on the node as one batch.
  */
 public final class PoolMatcher {
-  private static final Comparator<PooledWorker> OLDEST_FIRST = Comparator
+  /**
+   * The order in which workers are taken. A pool kept in this order is matched in linear time (sorting a sorted
+   * list is); the container's number comes first because comparing ContainerIds reads their protobuf fields.
+   */
+  public static final Comparator<PooledWorker> OLDEST_FIRST = Comparator
       .comparingLong(PooledWorker::pooledAtMs)
+      .thenComparingLong(w -> w.containerId().getContainerId())
       .thenComparing(PooledWorker::containerId);
 
   private PoolMatcher() {
   }
 
   public static List<PoolMatch> match(List<PooledWorker> pool, List<WorkerAsk> asks) {
-    Set<PooledWorker> free = new LinkedHashSet<>(pool.stream().sorted(OLDEST_FIRST).toList());
+    PooledWorker[] oldestFirst = pool.toArray(PooledWorker[]::new);
+    Arrays.sort(oldestFirst, OLDEST_FIRST);
+    boolean[] taken = new boolean[oldestFirst.length];
     List<PoolMatch> matches = new ArrayList<>();
     for (WorkerAsk ask : asks) {
       int wanted = ask.count();
-      for (var it = free.iterator(); wanted > 0 && it.hasNext(); ) {
-        PooledWorker worker = it.next();
-        if (ask.accepts(worker)) {
-          matches.add(new PoolMatch(worker, ask));
-          it.remove();
+      for (int i = 0; wanted > 0 && i < oldestFirst.length; i++) {
+        if (!taken[i] && ask.accepts(oldestFirst[i])) {
+          matches.add(new PoolMatch(oldestFirst[i], ask));
+          taken[i] = true;
           wanted--;
         }
       }
     }
     return matches;
+  }
+
+  /**
+   * The matches of the first nodes (in the order the matches name them) that together have at most
+   * {@code limit} matches, and at least the first node's whole share even if that is more.
+   */
+  public static List<PoolMatch> firstNodes(List<PoolMatch> matches, int limit) {
+    Map<NodeId, List<PoolMatch>> byNode = new LinkedHashMap<>();
+    for (PoolMatch match : matches) {
+      byNode.computeIfAbsent(match.worker().nodeId(), n -> new ArrayList<>()).add(match);
+    }
+    List<PoolMatch> first = new ArrayList<>(Math.min(limit, matches.size()));
+    for (List<PoolMatch> node : byNode.values()) {
+      if (!first.isEmpty() && first.size() + node.size() > limit) {
+        break;
+      }
+      first.addAll(node);
+    }
+    return first;
   }
 }

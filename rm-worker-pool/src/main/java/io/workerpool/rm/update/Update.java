@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 
@@ -134,7 +135,7 @@ public final class Update {
   }
 
   public void workerPooled(PooledWorker worker) {
-    changeWorker(worker.containerId(), "pooled " + worker.containerId() + " on " + worker.nodeId(), w -> w
+    changeWorker(worker.containerId(), () -> "pooled " + worker.containerId() + " on " + worker.nodeId(), w -> w
         .setNodeId(worker.nodeId().toString())
         .setResource(LaunchContextCodec.encode(worker.resource()))
         .setState(WorkerState.POOLED)
@@ -143,7 +144,7 @@ public final class Update {
 
   public void workerConverted(ContainerId old, ContainerId replacement, long conversionNanos) {
     long now = clock.getAsLong();
-    changeWorker(old, "converted " + old + " -> " + replacement, w -> w
+    changeWorker(old, () -> "converted " + old + " -> " + replacement, w -> w
         .setNewContainerId(replacement.toString())
         .setState(WorkerState.CONVERTED)
         .setConvertedAtMs(now)
@@ -153,7 +154,7 @@ public final class Update {
   /** @param note how the old container ended when it is not the plain in-place stop, or "" */
   public void workerReplaced(ContainerId old, String note) {
     long now = clock.getAsLong();
-    changeWorker(old, "replaced " + old + " in place", w -> w
+    changeWorker(old, () -> "replaced " + old + " in place", w -> w
         .setState(WorkerState.REPLACED)
         .setReplacedAtMs(now)
         .setReason(note));
@@ -161,7 +162,7 @@ public final class Update {
 
   /** The worker's process ended while pooled; its place stays charged to the application. */
   public void workerHeld(ContainerId old, String reason) {
-    changeWorker(old, "holding the place of " + old + ": " + reason, w -> w
+    changeWorker(old, () -> "holding the place of " + old + ": " + reason, w -> w
         .setState(WorkerState.HELD)
         .setReason(reason));
   }
@@ -173,7 +174,7 @@ public final class Update {
 
   /** A ResourceManager that restarted found the old container running on its node and pooled it again. */
   public void workerRepooled(ContainerId old, String note) {
-    changeWorker(old, "pooled " + old + " again: " + note, w -> w
+    changeWorker(old, () -> "pooled " + old + " again: " + note, w -> w
         .setState(WorkerState.POOLED)
         .clearNewContainerId()
         .setReason(note));
@@ -181,14 +182,14 @@ public final class Update {
 
   /** The new container failed before it took the old one's place; the old one runs on and is pooled again. */
   public void workerBackInPool(ContainerId old, String failure) {
-    changeWorker(old, failure + "; " + old + " keeps running and is back in the pool", w -> w
+    changeWorker(old, () -> failure + "; " + old + " keeps running and is back in the pool", w -> w
         .setState(WorkerState.POOLED)
         .clearNewContainerId()
         .addFailedSwaps(failure));
   }
 
   public void workerEnded(ContainerId old, WorkerState state, String reason) {
-    changeWorker(old, state.name().toLowerCase() + " " + old + ": " + reason, w -> w
+    changeWorker(old, () -> state.name().toLowerCase() + " " + old + ": " + reason, w -> w
         .setState(state)
         .setReason(reason));
   }
@@ -218,7 +219,8 @@ public final class Update {
     });
   }
 
-  private synchronized void changeWorker(ContainerId old, String message, Consumer<WorkerRecord.Builder> change) {
+  private synchronized void changeWorker(ContainerId old, Supplier<String> message,
+      Consumer<WorkerRecord.Builder> change) {
     WorkerRecord record = workers.get(old);
     WorkerRecord.Builder changed = record == null
         ? WorkerRecord.newBuilder().setOldContainerId(old.toString()) : record.toBuilder();
@@ -226,8 +228,9 @@ public final class Update {
     workers.put(old, changed.build());
     if (!feeds.isEmpty()) {
       long now = clock.getAsLong();
+      String text = message.get();
       for (WatchFeed feed : feeds) {
-        feed.workerChanged(header, now, message);
+        feed.workerChanged(header, now, text);
       }
     }
   }

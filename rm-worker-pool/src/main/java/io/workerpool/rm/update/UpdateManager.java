@@ -11,7 +11,9 @@ import io.workerpool.rm.update.UpdateLifecycle.Event;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
 import java.io.IOException;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -329,11 +331,12 @@ public final class UpdateManager {
   }
 
   /**
-   * The new attempt asks for workers: picks the pooled workers that answer its asks and takes them out
-   * of the pool. The caller holds the scheduler's write lock until it has reported each match
-   * {@link #converted} or {@link #conversionFailed}, so no deadline or release can come in between.
+   * The new attempt asks for workers: picks the pooled workers that answer its asks and takes those of the first
+   * nodes, at most {@code limit} unless one node has more (see {@link PoolMatcher#firstNodes}), out of the pool.
+   * The caller holds the scheduler's write lock until it has reported each match {@link #converted} or
+   * {@link #conversionFailed}, so no deadline or release can come in between; it claims again for the rest.
    */
-  public synchronized List<PoolMatch> claim(ApplicationAttemptId attemptId, List<WorkerAsk> asks) {
+  public synchronized List<PoolMatch> claim(ApplicationAttemptId attemptId, List<WorkerAsk> asks, int limit) {
     ActiveUpdate a = active.get(attemptId.getApplicationId());
     if (a == null || !attemptId.equals(a.newAttempt)) {
       return List.of();
@@ -343,8 +346,12 @@ public final class UpdateManager {
       // The new AM runs, so its container came from elsewhere (its ask was scheduled before AM1's place was held).
       amPlace.release(a, "the new AM's container was scheduled before AM1's place was held");
     }
-    List<PoolMatch> matches = PoolMatcher.match(a.pool, asks);
-    Set<PooledWorker> claimed = matches.stream().map(PoolMatch::worker).collect(Collectors.toSet());
+    // Kept in matching order: a call served in many parts matches the rest of a pool of thousands each time.
+    a.pool.sort(PoolMatcher.OLDEST_FIRST);
+    List<PoolMatch> matches = PoolMatcher.firstNodes(PoolMatcher.match(a.pool, asks), limit);
+    // The matches hold the pool's own instances: an identity set spares hashing thousands of ContainerIds.
+    Set<PooledWorker> claimed = Collections.newSetFromMap(new IdentityHashMap<>());
+    matches.forEach(match -> claimed.add(match.worker()));
     a.pool.removeIf(claimed::contains);
     return matches;
   }

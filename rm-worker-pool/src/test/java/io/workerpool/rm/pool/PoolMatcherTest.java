@@ -80,4 +80,27 @@ class PoolMatcherTest {
     assertEquals(List.of(), PoolMatcher.match(List.of(), List.of(ask(1, SMALL, 4))));
     assertEquals(List.of(), PoolMatcher.match(List.of(worker(2, "a", SMALL, 1)), List.of(ask(1, SMALL, 0))));
   }
+
+  @Test
+  void aPartOfAClaimTakesWholeNodesUpToItsLimit() {
+    List<PooledWorker> pool = List.of(worker(2, "a", SMALL, 1), worker(3, "b", SMALL, 2), worker(4, "a", SMALL, 3),
+        worker(5, "c", SMALL, 4), worker(6, "b", SMALL, 5));
+    List<PoolMatch> matches = PoolMatcher.match(pool, List.of(ask(1, SMALL, 5)));
+
+    assertEquals(List.of(pool.get(0), pool.get(2), pool.get(1), pool.get(4)),
+        PoolMatcher.firstNodes(matches, 4).stream().map(PoolMatch::worker).toList());
+    assertEquals(List.of(pool.get(0), pool.get(2)),
+        PoolMatcher.firstNodes(matches, 3).stream().map(PoolMatch::worker).toList());
+    assertEquals(List.of(pool.get(0), pool.get(2), pool.get(1), pool.get(4), pool.get(3)),
+        PoolMatcher.firstNodes(matches, 5).stream().map(PoolMatch::worker).toList(), "all of them, node by node");
+  }
+
+  @Test
+  void aNodeWithMoreMatchesThanTheLimitIsTakenWhole() {
+    List<PooledWorker> pool = List.of(worker(2, "a", SMALL, 1), worker(3, "a", SMALL, 2), worker(4, "b", SMALL, 3));
+    List<PoolMatch> matches = PoolMatcher.match(pool, List.of(ask(1, SMALL, 3)));
+
+    assertEquals(List.of(pool.get(0), pool.get(1)),
+        PoolMatcher.firstNodes(matches, 1).stream().map(PoolMatch::worker).toList());
+  }
 }

@@ -69,7 +69,7 @@ class UpdateManagerTest {
     assertTrue(updates.isBeingReplaced(ATTEMPT_1));
     assertTrue(updates.awaitsNewAttempt(APP));
     updates.newAttemptAdded(ATTEMPT_2, pool);
-    return updates.claim(ATTEMPT_2, List.of(ask(asked)));
+    return updates.claim(ATTEMPT_2, List.of(ask(asked)), Integer.MAX_VALUE);
   }
 
   @Test
@@ -138,7 +138,7 @@ class UpdateManagerTest {
     assertEquals(UpdatePhase.CONVERTING, updates.latest(APP).phase());
 
     // The AM asks again for the container that failed: the same old worker answers it.
-    List<PoolMatch> again = updates.claim(ATTEMPT_2, List.of(ask(1)));
+    List<PoolMatch> again = updates.claim(ATTEMPT_2, List.of(ask(1)), Integer.MAX_VALUE);
     assertEquals(c1, again.get(0).worker().containerId());
     ContainerId c5 = ContainerId.newContainerId(ATTEMPT_2, 5);
     updates.converted(again.get(0), c5, 5);
