@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  */
 public class InPlaceContainersLauncher extends ContainersLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(InPlaceContainersLauncher.class);
-  private static final long POLL_MS = 20;
+  private static final long POLL_MS = 10;
   private static final int TIMER_THREADS = 4;
   private static final Map<Context, InPlaceContainersLauncher> BY_CONTEXT = new ConcurrentHashMap<>();
 
@@ -97,7 +97,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     dispatcher = new ReplacedExitStatusDispatcher(nmDispatcher);
     gates = new GatedLaunchDispatcher(dispatcher,
         id -> Optional.ofNullable(nmContext.getContainers().get(id)).map(Container::getContainerState));
-    probe = new ProcessGoneProbe(containerExec);
+    probe = new ProcessGoneProbe(containerExec, ProcessGroups.ofThisHost());
     super.init(nmContext, gates, containerExec, nmDirsHandler, nmContainerManager);
   }
 

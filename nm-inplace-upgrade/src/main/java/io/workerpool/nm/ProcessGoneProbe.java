@@ -2,6 +2,7 @@ package io.workerpool.nm;
 
 import java.io.IOException;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.yarn.server.nodemanager.ContainerExecutor;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
@@ -13,9 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells whether a stopped container's processes are gone: the NodeManager has seen its launched
- * process exit, and the executor finds nothing left of its process group (children get SIGKILL only
- * at the end of the grace period). Executor-neutral: DefaultContainerExecutor, LinuxContainerExecutor
- * and its Docker runtime each answer the liveness check for their own kind of container.
+ * process exit, and nothing is left of its process group (children get SIGKILL only at the end of the
+ * grace period). The group is looked up in the host's process table ({@link ProcessGroups}, no fork);
+ * where that cannot be read, the executor's liveness check answers (DefaultContainerExecutor,
+ * LinuxContainerExecutor and its Docker runtime each for their own kind of container).
  */
 final class ProcessGoneProbe {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessGoneProbe.class);
@@ -25,9 +27,11 @@ final class ProcessGoneProbe {
       ContainerState.EXITED_WITH_SUCCESS, ContainerState.EXITED_WITH_FAILURE, ContainerState.DONE);
 
   private final ContainerExecutor exec;
+  private final ProcessGroups groups;
 
-  ProcessGoneProbe(ContainerExecutor exec) {
+  ProcessGoneProbe(ContainerExecutor exec, ProcessGroups groups) {
     this.exec = exec;
+    this.groups = groups;
   }
 
   /**
@@ -46,6 +50,11 @@ final class ProcessGoneProbe {
     }
     if (pid == null) {
       return container == null || graceOver;
+    }
+    Optional<Boolean> groupAlive = !pid.isEmpty() && pid.chars().allMatch(Character::isDigit)
+        ? groups.anyAlive(Long.parseLong(pid)) : Optional.empty();
+    if (groupAlive.isPresent()) {
+      return !groupAlive.get();
     }
     try {
       return !exec.isContainerAlive(new ContainerLivenessContext.Builder().setContainer(checkAs)

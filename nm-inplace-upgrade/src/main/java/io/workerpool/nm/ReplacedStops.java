@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stops replaced containers C1 the stock way (SIGTERM, then SIGKILL, with the stop grace instead of the
- * node-wide SIGKILL delay), once the executor knows C1's pid, and tells which pid each stop signalled. The
+ * node-wide SIGKILL delay), once the executor knows C1's pid (the SIGTERMs of a node's batch go out together,
+ * {@link BatchedTerm}), and tells which pid each stop signalled. The
  * stock cleanup reads the pid once: a container recovered after a NodeManager restart is RUNNING before its
  * recovered launch has read its pid file, and a cleanup in that moment signals nothing and reports the
  * container killed while its process runs on.
@@ -39,6 +40,7 @@ final class ReplacedStops {
   private final ScheduledExecutorService timer;
   private final long pollMs;
   private final BooleanSupplier running;
+  private final BatchedTerm term;
   /** Pids of containers C1 as their stop signalled them (the stop makes the executor forget them). */
   private final Map<ContainerId, String> signalled = new ConcurrentHashMap<>();
 
@@ -59,6 +61,7 @@ final class ReplacedStops {
     this.timer = timer;
     this.pollMs = pollMs;
     this.running = running;
+    this.term = new BatchedTerm(exec, timer, pollMs);
   }
 
   /** Stops C1 (whose kill event brought its cleanup) with the grace, once its pid is known. */
@@ -74,13 +77,17 @@ final class ReplacedStops {
       timer.schedule(() -> submitWhenPidKnown(c1, launch, deadline), pollMs, TimeUnit.MILLISECONDS);
       return;
     }
+    Runnable cleanup = () -> cleanups.submit(new ContainerCleanup(context, graceConf, dispatcher, exec, c1, launch));
     if (pid != null) {
       signalled.put(c1Id, pid);
-    } else if (c1.getContainerState() == ContainerState.KILLING) {
+      term.terminate(pid, cleanup);
+      return;
+    }
+    if (c1.getContainerState() == ContainerState.KILLING) {
       LOG.warn("The pid of {} is still not known {} ms after it was asked to stop; stopping it the stock way",
           c1Id, pidWaitMs);
     }
-    cleanups.submit(new ContainerCleanup(context, graceConf, dispatcher, exec, c1, launch));
+    cleanup.run();
   }
 
   /**

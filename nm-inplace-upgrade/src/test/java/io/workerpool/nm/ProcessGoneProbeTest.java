@@ -9,8 +9,8 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Cont
 import org.junit.jupiter.api.Test;
 
 class ProcessGoneProbeTest {
-  /** Not reached by these cases: only a known pid is checked with the executor. */
-  private final ProcessGoneProbe probe = new ProcessGoneProbe(null);
+  /** Not reached by these cases: only a known pid is checked. */
+  private final ProcessGoneProbe probe = new ProcessGoneProbe(null, null);
 
   private static Container in(ContainerState state) {
     return (Container) Proxy.newProxyInstance(Container.class.getClassLoader(), new Class<?>[] {Container.class},
