@@ -1,6 +1,7 @@
 package io.workerpool.nm;
 
 import io.workerpool.protocol.ReplacementContract.Batch;
+import java.util.Set;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.launcher.ContainersLauncherEvent;
@@ -32,6 +33,8 @@ final class HeldLaunch {
   private long prepareStartedAt;
   private long preparedAt;
   private String c1Pid;
+  /** The processes of C1's group when it was stopped, or null if they were not read. */
+  private Set<Long> c1Group;
   private long stopRequestedAt;
   private long stopDeadline;
   private boolean leftoverKilled;
@@ -55,10 +58,14 @@ final class HeldLaunch {
     phase = Phase.PREPARED;
   }
 
-  /** @param replaced C1, or null if it is no longer on this node */
-  void stopping(Container replaced, String pid, long now, long deadline) {
+  /**
+   * @param replaced C1, or null if it is no longer on this node
+   * @param group the processes of C1's group as read just before its stop, or null if they were not read
+   */
+  void stopping(Container replaced, String pid, Set<Long> group, long now, long deadline) {
     c1 = replaced;
     c1Pid = pid;
+    c1Group = group;
     stopRequestedAt = now;
     stopDeadline = deadline;
     phase = Phase.STOPPING;
@@ -116,6 +123,10 @@ final class HeldLaunch {
 
   String c1Pid() {
     return c1Pid;
+  }
+
+  Set<Long> c1Group() {
+    return c1Group;
   }
 
   long stopRequestedAt() {

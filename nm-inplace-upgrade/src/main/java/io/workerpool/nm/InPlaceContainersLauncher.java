@@ -74,6 +74,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private ReplacedExitStatusDispatcher dispatcher;
   private GatedLaunchDispatcher gates;
   private ProcessGoneProbe probe;
+  private ProcessGroups processGroups;
   private NmWorkerPoolConfig settings;
   private Configuration conf;
   private ReplacedStops stops;
@@ -97,7 +98,8 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     dispatcher = new ReplacedExitStatusDispatcher(nmDispatcher);
     gates = new GatedLaunchDispatcher(dispatcher,
         id -> Optional.ofNullable(nmContext.getContainers().get(id)).map(Container::getContainerState));
-    probe = new ProcessGoneProbe(containerExec, ProcessGroups.ofThisHost());
+    processGroups = ProcessGroups.ofThisHost();
+    probe = new ProcessGoneProbe(containerExec, processGroups);
     super.init(nmContext, gates, containerExec, nmDirsHandler, nmContainerManager);
   }
 
@@ -321,7 +323,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
         LOG.info("{}: {} passes its gate once that container's processes are gone", decision.reason(),
             launch.c3Id());
         long now = Time.monotonicNow();
-        launch.stopping(c1.orElse(null), null, now, now + settings.stopTimeoutMs());
+        launch.stopping(c1.orElse(null), null, null, now, now + settings.stopTimeoutMs());
         schedulePoll(launch);
       }
       case CANCEL -> {
@@ -364,7 +366,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       String pid = stopping ? stops.pidOf(launch) : null;
       boolean graceOver = stopping && launch.graceOver(Time.monotonicNow(), settings.stopGraceMs());
       boolean gone = stopping && probe.isGone(launch.c1(), launch.c1() != null ? launch.c1() : launch.c3(), pid,
-          graceOver);
+          launch.c1Group(), graceOver);
       if (stopping && !gone && graceOver && pid != null && probe.exited(launch.c1()) && launch.firstLeftoverKill()) {
         LOG.warn("{} counts as ended but its process {} outlived the grace of {} ms: SIGKILL", launch.markedId(),
             pid, settings.stopGraceMs());
@@ -436,15 +438,14 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     }
     List<HeldLaunch> due = held.values().stream()
         .filter(l -> l.phase() == Phase.PREPARED && l.batch().key().equals(key)).toList();
+    Map<Long, Set<Long>> groups = c1Groups(due);
     for (HeldLaunch member : due) {
       metrics.preparedWaitMs.add(now - member.preparedAt());
-      stopReplaced(member, now);
+      stopReplaced(member, now, groups);
     }
     metrics.batchSize.add(due.size());
-    if (due.size() < batch.expected()) {
-      LOG.info("Stopping {} old container(s) of batch {} together ({} expected on this node)", due.size(), key,
-          batch.expected());
-    }
+    LOG.info("Stopping {} old container(s) of batch {} together ({} expected on this node)", due.size(), key,
+        batch.expected());
     batches.values().removeIf(b -> b.complete() || b.stale(now));
   }
 
@@ -482,20 +483,36 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     settleUnprepared(launch);
   }
 
+  /**
+   * Under lock: the processes of each member's C1 group, from one scan of the process table (empty if it cannot
+   * be read): once a group's leader has exited, its other processes can only be found by scanning.
+   */
+  private Map<Long, Set<Long>> c1Groups(List<HeldLaunch> members) {
+    Set<Long> pgids = new HashSet<>();
+    for (HeldLaunch member : members) {
+      Long pgid = ProcessGroups.groupId(exec.getProcessId(member.c1().getContainerId()));
+      if (pgid != null) {
+        pgids.add(pgid);
+      }
+    }
+    Map<Long, Set<Long>> groups = pgids.isEmpty() ? null : processGroups.members(pgids);
+    return groups == null ? Map.of() : groups;
+  }
+
   /** Under lock: stops C1 of a prepared member; the member's own poll then waits for C1 to be gone. */
-  private void stopReplaced(HeldLaunch launch, long now) {
+  private void stopReplaced(HeldLaunch launch, long now, Map<Long, Set<Long>> groups) {
     Container c1 = launch.c1();
     ContainerId c1Id = c1.getContainerId();
     if (c1.getContainerState() != ContainerState.RUNNING) {
       // It ended (or is ending) by itself meanwhile: C3 takes its place once it is gone.
       LOG.info("{} is {}, no longer RUNNING: {} takes its place once it is gone", c1Id, c1.getContainerState(),
           launch.c3Id());
-      launch.stopping(c1, exec.getProcessId(c1Id), now, now + settings.stopTimeoutMs());
+      launch.stopping(c1, exec.getProcessId(c1Id), null, now, now + settings.stopTimeoutMs());
       return;
     }
     // Read before the kill: the cleanup makes the executor forget C1's pid file.
     String pid = exec.getProcessId(c1Id);
-    launch.stopping(c1, pid, now, now + settings.stopTimeoutMs());
+    launch.stopping(c1, pid, groupOf(pid, groups), now, now + settings.stopTimeoutMs());
     replacing.add(c1Id);
     try {
       // Before the stop is recorded: a restarted NodeManager finds C1's process through it.
@@ -517,6 +534,11 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     NMAuditLogger.logSuccess(c1.getUser(), "Stop Container Request", "InPlaceContainersLauncher",
         c1Id.getApplicationAttemptId().getApplicationId(), c1Id);
     LOG.info("Stopping {} to run {} in its place", c1Id, launch.c3Id());
+  }
+
+  private static Set<Long> groupOf(String pid, Map<Long, Set<Long>> groups) {
+    Long pgid = ProcessGroups.groupId(pid);
+    return pgid == null ? null : groups.get(pgid);
   }
 
   /** Under lock: C1 is gone; C3 becomes RUNNING and its command runs. */

@@ -40,19 +40,20 @@ final class ProcessGoneProbe {
    *     replacing it when the NodeManager no longer knows it
    * @param pid the container's pid as read before it was stopped (stopping forgets it), or null if it
    *     is not known
+   * @param group the processes of the container's group as read before it was stopped, or null if not read
    * @param graceOver whether the stop's grace period is over: a container whose pid is not known (after a
    *     NodeManager restart the state can say it exited before the pid file was read) counts as gone only
    *     then, when its processes got SIGKILL if they were known at all
    */
-  boolean isGone(Container container, Container checkAs, String pid, boolean graceOver) {
+  boolean isGone(Container container, Container checkAs, String pid, Set<Long> group, boolean graceOver) {
     if (!exited(container)) {
       return false;
     }
     if (pid == null) {
       return container == null || graceOver;
     }
-    Optional<Boolean> groupAlive = !pid.isEmpty() && pid.chars().allMatch(Character::isDigit)
-        ? groups.anyAlive(Long.parseLong(pid)) : Optional.empty();
+    Long pgid = ProcessGroups.groupId(pid);
+    Optional<Boolean> groupAlive = pgid != null ? groups.anyAlive(pgid, group) : Optional.empty();
     if (groupAlive.isPresent()) {
       return !groupAlive.get();
     }

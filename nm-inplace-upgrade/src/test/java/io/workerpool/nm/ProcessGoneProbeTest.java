@@ -24,24 +24,24 @@ class ProcessGoneProbeTest {
 
   @Test
   void aContainerWhoseProcessHasNotExitedIsNotGone() {
-    assertFalse(probe.isGone(in(ContainerState.RUNNING), null, null, true));
-    assertFalse(probe.isGone(in(ContainerState.KILLING), null, null, true));
+    assertFalse(probe.isGone(in(ContainerState.RUNNING), null, null, null, true));
+    assertFalse(probe.isGone(in(ContainerState.KILLING), null, null, null, true));
   }
 
   @Test
   void anExitedContainerWithoutAKnownPidIsNotGoneDuringTheGrace() {
-    assertFalse(probe.isGone(in(ContainerState.CONTAINER_CLEANEDUP_AFTER_KILL), null, null, false));
-    assertFalse(probe.isGone(in(ContainerState.EXITED_WITH_FAILURE), null, null, false));
+    assertFalse(probe.isGone(in(ContainerState.CONTAINER_CLEANEDUP_AFTER_KILL), null, null, null, false));
+    assertFalse(probe.isGone(in(ContainerState.EXITED_WITH_FAILURE), null, null, null, false));
   }
 
   @Test
   void anExitedContainerWithoutAKnownPidIsGoneOnceTheGraceIsOver() {
-    assertTrue(probe.isGone(in(ContainerState.CONTAINER_CLEANEDUP_AFTER_KILL), null, null, true));
-    assertTrue(probe.isGone(in(ContainerState.DONE), null, null, true));
+    assertTrue(probe.isGone(in(ContainerState.CONTAINER_CLEANEDUP_AFTER_KILL), null, null, null, true));
+    assertTrue(probe.isGone(in(ContainerState.DONE), null, null, null, true));
   }
 
   @Test
   void aContainerTheNodeManagerNoLongerKnowsWithoutARecordedPidIsGone() {
-    assertTrue(probe.isGone(null, null, null, false));
+    assertTrue(probe.isGone(null, null, null, null, false));
   }
 }

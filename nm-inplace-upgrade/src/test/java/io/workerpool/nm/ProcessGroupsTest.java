@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,17 +25,21 @@ class ProcessGroupsTest {
     waitFor(() -> Files.exists(childPid) && !Files.readString(childPid).isBlank());
     long child = Long.parseLong(Files.readString(childPid).strip());
     try {
-      assertEquals(Optional.of(true), groups.anyAlive(pgid), "leader and child alive");
+      assertEquals(Optional.of(true), groups.anyAlive(pgid, null), "leader and child alive");
+      Set<Long> members = groups.members(Set.of(pgid)).get(pgid);
+      assertEquals(Set.of(pgid, child), members, "one scan finds the leader and its child");
 
       new ProcessBuilder("kill", "-KILL", Long.toString(pgid)).start().waitFor();
       leader.waitFor(10, TimeUnit.SECONDS);
       assertTrue(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "the child outlives its leader");
-      assertEquals(Optional.of(true), groups.anyAlive(pgid), "the child keeps the group alive");
+      assertEquals(Optional.of(true), groups.anyAlive(pgid, null), "the child keeps the group alive");
+      assertEquals(Optional.of(true), groups.anyAlive(pgid, members), "found among the members read before");
 
       new ProcessBuilder("kill", "-KILL", Long.toString(child)).start().waitFor();
       waitFor(() -> ProcessHandle.of(child).map(h -> !h.isAlive()).orElse(true));
-      waitFor(() -> groups.anyAlive(pgid).equals(Optional.of(false)));
-      assertEquals(Optional.of(false), groups.anyAlive(pgid), "nothing of the group is left");
+      waitFor(() -> groups.anyAlive(pgid, null).equals(Optional.of(false)));
+      assertEquals(Optional.of(false), groups.anyAlive(pgid, null), "nothing of the group is left");
+      assertEquals(Optional.of(false), groups.anyAlive(pgid, members), "none of the members read before is left");
     } finally {
       ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
     }
@@ -42,7 +47,7 @@ class ProcessGroupsTest {
 
   @Test
   void answersNothingWhereThereIsNoProcessTable(@TempDir Path notProc) {
-    assertEquals(Optional.empty(), new ProcessGroups(notProc).anyAlive(1));
+    assertEquals(Optional.empty(), new ProcessGroups(notProc).anyAlive(1, null));
   }
 
   private interface Check {
