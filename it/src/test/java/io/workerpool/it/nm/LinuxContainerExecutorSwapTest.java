@@ -28,6 +28,7 @@ import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
+import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -180,8 +181,10 @@ class LinuxContainerExecutorSwapTest {
         }
       }
 
+      // The AM stops its workers when it ends: C3's gate files go with C3.
       app.stop();
-      eventually(() -> app.completion(c3));
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> nmContainer(c3)
+          .map(c -> c.getContainerState() == ContainerState.DONE).orElse(true));
       await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
         try (Stream<Path> left = Files.list(gates)) {
           return left.noneMatch(f -> f.getFileName().toString().startsWith(c3 + "."));
