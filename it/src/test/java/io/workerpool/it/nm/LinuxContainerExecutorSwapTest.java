@@ -31,6 +31,7 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Cont
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,22 +75,20 @@ class LinuxContainerExecutorSwapTest {
   private static String javaClasspath;
   private static String surefireClasspath;
 
+  /** Why the test cannot run here, or null. */
+  private static String skipped;
+
   @BeforeAll
   static void startCluster() throws Exception {
     Optional<String> executor = Optional.ofNullable(System.getProperty(EXECUTOR_PROPERTY))
         .or(() -> Optional.ofNullable(System.getenv(EXECUTOR_ENV))).filter(p -> !p.isBlank());
-    assumeTrue(executor.isPresent(), "Skipped: set -D" + EXECUTOR_PROPERTY + "=<path> (or " + EXECUTOR_ENV
-        + ") to a setuid container-executor to run the swap under the LinuxContainerExecutor; see the class comment");
+    skipped = executor.isPresent() ? unusable(Path.of(executor.get()).toAbsolutePath()) : "Set -D"
+        + EXECUTOR_PROPERTY + "=<path> (or " + EXECUTOR_ENV + ") to a setuid container-executor to run the swap"
+        + " under the LinuxContainerExecutor; see the class comment";
+    if (skipped != null) {
+      return;
+    }
     Path binary = Path.of(executor.get()).toAbsolutePath();
-    String setup = run(binary.toString(), "--checksetup");
-    assumeTrue(setup.startsWith("0 "), "Skipped: " + binary + " --checksetup failed (install it root-owned,"
-        + " group of the NodeManager, mode 6050, with its container-executor.cfg): " + setup);
-    containerUser = System.getProperty(USER_PROPERTY, "nobody");
-    String id = run("id", "-u", containerUser);
-    assumeTrue(id.startsWith("0 "), "Skipped: no local user " + containerUser + " (" + USER_PROPERTY + "): " + id);
-    containerUid = Integer.parseInt(id.substring(2).strip());
-    assumeTrue(containerUid != 0, "Skipped: the containers must run as a user other than root");
-
     javaClasspath = System.getProperty("java.class.path");
     surefireClasspath = System.getProperty("surefire.test.class.path");
     String readable = ReadableClasspath.of(surefireClasspath != null ? surefireClasspath : javaClasspath,
@@ -114,6 +113,28 @@ class LinuxContainerExecutorSwapTest {
     }
     files = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(),
         IMAGE_BYTES);
+  }
+
+  /** Skips here rather than in {@link #startCluster}: a skip there is not reported, with its reason, as a skip. */
+  @BeforeEach
+  void requireContainerExecutor() {
+    assumeTrue(skipped == null, skipped);
+  }
+
+  /** Why the binary cannot run the test's containers, or null if it can. */
+  private static String unusable(Path binary) throws InterruptedException {
+    String setup = run(binary.toString(), "--checksetup");
+    if (!setup.startsWith("0 ")) {
+      return binary + " --checksetup failed (install it root-owned, group of the NodeManager, mode"
+          + " 6050, with its container-executor.cfg): " + setup;
+    }
+    containerUser = System.getProperty(USER_PROPERTY, "nobody");
+    String id = run("id", "-u", containerUser);
+    if (!id.startsWith("0 ")) {
+      return "No local user " + containerUser + " (" + USER_PROPERTY + "): " + id;
+    }
+    containerUid = Integer.parseInt(id.substring(2).strip());
+    return containerUid == 0 ? "The containers must run as a user other than root" : null;
   }
 
   @AfterAll
@@ -230,9 +251,19 @@ class LinuxContainerExecutorSwapTest {
   }
 
   /** "<exit code> <output>" of a short command. */
-  private static String run(String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+  private static String run(String... command) throws InterruptedException {
+    Process process;
+    try {
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    } catch (IOException cannotStart) {
+      return "unstartable " + cannotStart.getMessage();
+    }
+    String output;
+    try {
+      output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException unreadable) {
+      output = unreadable.getMessage();
+    }
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       return "timeout " + output;
