@@ -96,7 +96,7 @@ class LinuxContainerExecutorSwapTest {
     System.setProperty("java.class.path", readable);
     System.setProperty("surefire.test.class.path", readable);
 
-    cluster = TestCluster.builder("nm-lce").nodeManagers(1)
+    cluster = TestCluster.builder("nm-lce").nodeManagers(1).restartableNodeManagers()
         .set(YarnConfiguration.NM_CONTAINER_EXECUTOR, LinuxContainerExecutor.class.getName())
         .set(YarnConfiguration.NM_LINUX_CONTAINER_EXECUTOR_PATH, binary.toString())
         .set(YarnConfiguration.NM_NONSECURE_MODE_LIMIT_USERS, "true")
@@ -216,9 +216,48 @@ class LinuxContainerExecutorSwapTest {
     }
   }
 
+  /**
+   * The NodeManager restarts (recovery on) while C1 is being stopped and C3 waits at its gate: the restarted
+   * NodeManager finds from its own gate files that C3's gate was never opened and opens it only once C1 is gone.
+   */
+  @Test
+  void aNodeManagerRestartWhileTheOldContainerStopsKeepsTheNewOneBehindItsGateUntilTheOldOneIsGone()
+      throws Exception {
+    ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), "lce-restart");
+    try {
+      // Ignores SIGTERM (without a word): it is being stopped for the whole grace, until SIGKILL.
+      String c1 = allocated(app, app.command("stubborn"));
+      beating(c1, 3);
+      String c3 = allocated(app, app.command("replace " + c1));
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> nmContainer(c1)
+          .map(Container::getContainerState), Optional.of(ContainerState.KILLING)::equals);
+      assertTrue(gatesFolder(c3).isPresent() && !Files.exists(gatesFolder(c3).get().resolve(c3 + ".open")),
+          c3 + "'s gate is closed while " + c1 + " stops");
+
+      long restartedAt = System.currentTimeMillis();
+      cluster.restartNodeManager(0);
+
+      WorkerReport fresh = await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+          .until(() -> report(c3), r -> r.isPresent() && r.get().heartbeats() >= 3).orElseThrow();
+      WorkerReport old = report(c1).orElseThrow();
+      assertTrue(fresh.firstHeartbeatMs() > restartedAt, c3 + "'s command ran after the restart");
+      assertTrue(old.lastHeartbeatMs() < fresh.firstHeartbeatMs(),
+          "old last heartbeat " + old.lastHeartbeatMs() + " precedes new first " + fresh.firstHeartbeatMs());
+      assertFalse(Files.exists(Path.of("/proc", Long.toString(old.pid()))), c1 + " is gone");
+      assertEquals(1, cluster.report().times(c3, "start").size(), c3 + " started once");
+      assertEquals(containerUid, Files.getAttribute(Path.of("/proc", Long.toString(fresh.pid())), "unix:uid"),
+          c3 + "'s worker process runs as " + containerUser);
+      String completion = eventually(() -> app.completion(c1));
+      assertTrue(completion.startsWith("exit=" + ReplacementContract.REPLACED_EXIT_STATUS + " "), completion);
+      assertTrue(completion.contains(ReplacementContract.replacedDiagnostic(c1, c3)), completion);
+    } finally {
+      app.stop();
+    }
+  }
+
   /** The NodeManager's folder that holds C3's gate files. */
   private static Optional<Path> gatesFolder(String c3) {
-    return cluster.yarn().getNodeManager(0).getNMContext().getLocalDirsHandler().getLocalDirsForRead().stream()
+    return cluster.nodeManager(0).getNMContext().getLocalDirsHandler().getLocalDirsForRead().stream()
         .map(dir -> Path.of(dir, "worker-pool-gates"))
         .filter(folder -> Files.exists(folder.resolve(c3 + ".gated")))
         .findFirst();
@@ -229,7 +268,7 @@ class LinuxContainerExecutorSwapTest {
   }
 
   private static Optional<Container> nmContainer(String containerId) {
-    return Optional.ofNullable(cluster.yarn().getNodeManager(0).getNMContext().getContainers()
+    return Optional.ofNullable(cluster.nodeManager(0).getNMContext().getContainers()
         .get(ContainerId.fromString(containerId)));
   }
 
