@@ -187,6 +187,9 @@ class LinuxContainerExecutorSwapTest {
       Path openFile = gates.resolve(c3 + ".open");
       assertEquals(containerUser, Files.getOwner(workDir).getName(), "the executor made " + workDir
           + " the application user's");
+      // This test's NodeManager may run as root, which could write there anyway; one that does not could not.
+      assertEquals("rwx--x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(workDir)),
+          "only the application user may create files in " + workDir);
       assertEquals(nmUser, Files.getOwner(gates).getName());
       assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(gates)));
       assertEquals(nmUser, Files.getOwner(openFile).getName(), "the NodeManager opened the gate");
