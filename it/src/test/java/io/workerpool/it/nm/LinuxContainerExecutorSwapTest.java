@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * user, and the gate's open file lives in the NodeManager's own {@code worker-pool-gates} folder.
  *
  * <p>Skipped unless a setuid {@code container-executor} is given, which CI does not have: Hadoop's binary
- * distribution ships one in {@code bin/}, or it is built from Hadoop's sources with {@code -Pnative}. It must be
+ * distribution ships one in {@code bin/}, or a native build of Hadoop's sources makes one. It must be
  * installed as Hadoop documents it: owned by root, its group the NodeManager's (the primary group of the user who
  * runs Maven, since the test JVM is the NodeManager), mode 6050, with a {@code container-executor.cfg} where the
  * binary was built to look for it (owned by root, not writable by others, nor any folder above it) naming that
