@@ -6,6 +6,7 @@ import io.workerpool.nm.ReplacementDecision.MarkedContainer;
 import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.ReplacementContract.Batch;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -58,6 +59,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(InPlaceContainersLauncher.class);
   private static final long POLL_MS = 10;
   private static final int TIMER_THREADS = 4;
+  private static final long SWEEP_MINUTES = 1;
   private static final Map<Context, InPlaceContainersLauncher> BY_CONTEXT = new ConcurrentHashMap<>();
 
   /** Orders held launches against CLEANUP_CONTAINER, which the dispatcher no longer orders for us. */
@@ -75,6 +77,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   private GatedLaunchDispatcher gates;
   private ProcessGoneProbe probe;
   private ProcessGroups processGroups;
+  private GateFiles gateFiles;
   private NmWorkerPoolConfig settings;
   private Configuration conf;
   private ReplacedStops stops;
@@ -100,6 +103,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
         id -> Optional.ofNullable(nmContext.getContainers().get(id)).map(Container::getContainerState));
     processGroups = ProcessGroups.ofThisHost();
     probe = new ProcessGoneProbe(containerExec, processGroups);
+    gateFiles = new GateFiles(nmDirsHandler::getLocalDirs, nmDirsHandler::getLocalDirsForRead);
     super.init(nmContext, gates, containerExec, nmDirsHandler, nmContainerManager);
   }
 
@@ -120,7 +124,9 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       return thread;
     });
     stops = new ReplacedStops(context, dispatcher, exec, conf, settings.stopGraceMs(), settings.recoveryWaitMs(),
-        containerLauncher, timer, POLL_MS, () -> isInState(STATE.STARTED));
+        containerLauncher, timer, POLL_MS, () -> isInState(STATE.STARTED), gateFiles::replacedPid);
+    // The containers recovered after a restart are known by now: files of the others ended with them.
+    timer.scheduleWithFixedDelay(this::sweepGateFiles, 0, SWEEP_MINUTES, TimeUnit.MINUTES);
     metrics = SwapMetrics.register(context.getNodeId().toString());
     BY_CONTEXT.put(context, this);
     super.serviceStart();
@@ -209,7 +215,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       recoverReplaced(event.getContainer());
     }
     // A C3 asked to stop before the restart is left to the recovery, which kills it: C1 keeps running.
-    if (mark.isEmpty() || !LaunchGate.closedIn(event.getContainer())
+    if (mark.isEmpty() || !gateFiles.closed(event.getContainer().getContainerId())
         || ContainerFacts.recordedStopped(context, event.getContainer().getContainerId())) {
       super.handle(event);
       return;
@@ -243,8 +249,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     if (c3.isEmpty()) {
       return;
     }
-    ContainerFacts.recoverWorkDir(context, c3.get());
-    if (LaunchGate.replacedPid(c3.get()).isPresent()) {
+    if (gateFiles.replacedPid(c3.get().getContainerId()).isPresent()) {
       dispatcher.endsAsReplaced(c1.getContainerId(), ReplacementContract.replacedDiagnostic(
           c1.getContainerId().toString(), c3.get().getContainerId().toString()));
     }
@@ -272,6 +277,9 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       if (replacing.remove(id) && stopGracefully(event)) {
         return;
       }
+    }
+    if (ContainerFacts.mark(event.getContainer()).isPresent()) {
+      gateFiles.delete(id);
     }
     // Stops a prepared C3 waiting at its gate the stock way (its process is killed).
     super.handle(event);
@@ -345,7 +353,26 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
 
   /** Under lock: runs C3's stock launch up to the gate in front of its command while C1 runs on. */
   private void prepare(HeldLaunch launch, Container c1) {
-    if (!LaunchGate.install(launch.c3().getLaunchContext(), settings.gateLimitSeconds())) {
+    Optional<Path> openFile;
+    try {
+      openFile = gateFiles.create(launch.c3Id());
+    } catch (IOException e) {
+      LOG.warn("Cannot create the gate files of {} in the folder {} of a local dir: launched normally, {} keeps"
+          + " running", launch.c3Id(), GateFiles.FOLDER, launch.markedId(), e);
+      metrics.swapsFailed.incr();
+      launchUngated(launch);
+      return;
+    }
+    if (openFile.isEmpty()) {
+      LOG.warn("No local dir of this NodeManager has a path of letters, digits and /._+- only, which the gate in"
+          + " front of {}'s command must name: launched normally, {} keeps running", launch.c3Id(),
+          launch.markedId());
+      metrics.swapsFailed.incr();
+      launchUngated(launch);
+      return;
+    }
+    if (!LaunchGate.install(launch.c3().getLaunchContext(), settings.gateLimitSeconds(), openFile.get())) {
+      gateFiles.delete(launch.c3Id());
       LOG.warn("{} has no command to hold: launched normally, {} keeps running", launch.c3Id(), launch.markedId());
       metrics.swapsFailed.incr();
       launchUngated(launch);
@@ -517,7 +544,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     try {
       // Before the stop is recorded: a restarted NodeManager finds C1's process through it.
       if (pid != null) {
-        LaunchGate.recordReplacedPid(launch.c3(), pid);
+        gateFiles.recordReplacedPid(launch.c3Id(), pid);
       }
     } catch (IOException e) {
       LOG.warn("Cannot record the pid of {} in the folder of {}", c1Id, launch.c3Id(), e);
@@ -552,21 +579,16 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
       return;
     }
     gates.release(c3Id);
-    boolean opened;
+    held.remove(c3Id);
     try {
-      opened = LaunchGate.open(launch.c3());
+      if (!gateFiles.open(c3Id)) {
+        throw new IOException("its gate files are gone");
+      }
     } catch (IOException e) {
-      held.remove(c3Id);
       metrics.swapsFailed.incr();
       LOG.error("Cannot open the gate of {}: it gives up by itself after {} s", c3Id, settings.gateLimitSeconds(), e);
       return;
     }
-    if (!opened) {
-      // Its launch has not chosen a work folder yet (it was not prepared in time).
-      schedulePoll(launch);
-      return;
-    }
-    held.remove(c3Id);
     if (launch.c1() != null) {
       stops.forget(launch.c1().getContainerId());
     }
@@ -595,7 +617,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     settleUnprepared(launch);
     gates.release(launch.c3Id());
     try {
-      LaunchGate.open(launch.c3());
+      gateFiles.open(launch.c3Id());
     } catch (IOException | RuntimeException openFailed) {
       LOG.error("Cannot open the gate of {}: it gives up by itself after {} s", launch.c3Id(),
           settings.gateLimitSeconds(), openFailed);
@@ -624,6 +646,15 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     dispatcher.keepReplacedStatus(c1Id);
     stops.stop(cleanup.getContainer(), launch);
     return true;
+  }
+
+  private void sweepGateFiles() {
+    try {
+      gateFiles.sweep(context.getContainers()::containsKey);
+    } catch (RuntimeException e) {
+      // A periodic task that throws is never run again.
+      LOG.warn("Cannot delete the gate files of ended containers", e);
+    }
   }
 
   private void schedulePoll(HeldLaunch launch) {

@@ -1,11 +1,13 @@
 package io.workerpool.nm;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.util.Time;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -41,6 +43,7 @@ final class ReplacedStops {
   private final long pollMs;
   private final BooleanSupplier running;
   private final BatchedTerm term;
+  private final Function<ContainerId, Optional<String>> recordedPids;
   /** Pids of containers C1 as their stop signalled them (the stop makes the executor forget them). */
   private final Map<ContainerId, String> signalled = new ConcurrentHashMap<>();
 
@@ -48,9 +51,11 @@ final class ReplacedStops {
    * @param pidWaitMs longest wait for the pid of a C1 being stopped
    * @param cleanups where the stock cleanups run (the launcher's pool)
    * @param running whether the launcher still runs (no more polls once it stopped)
+   * @param recordedPids C1's pid as recorded for a C3 before a NodeManager restart ({@link GateFiles#replacedPid})
    */
   ReplacedStops(Context context, Dispatcher dispatcher, ContainerExecutor exec, Configuration conf, long graceMs,
-      long pidWaitMs, ExecutorService cleanups, ScheduledExecutorService timer, long pollMs, BooleanSupplier running) {
+      long pidWaitMs, ExecutorService cleanups, ScheduledExecutorService timer, long pollMs, BooleanSupplier running,
+      Function<ContainerId, Optional<String>> recordedPids) {
     this.context = context;
     this.dispatcher = dispatcher;
     this.exec = exec;
@@ -62,6 +67,7 @@ final class ReplacedStops {
     this.pollMs = pollMs;
     this.running = running;
     this.term = new BatchedTerm(exec, timer, pollMs);
+    this.recordedPids = recordedPids;
   }
 
   /** Stops C1 (whose kill event brought its cleanup) with the grace, once its pid is known. */
@@ -103,7 +109,7 @@ final class ReplacedStops {
     if (pid == null) {
       pid = launch.c1Pid();
     }
-    return pid != null ? pid : LaunchGate.replacedPid(launch.c3()).orElse(null);
+    return pid != null ? pid : recordedPids.apply(launch.c3Id()).orElse(null);
   }
 
   /** C3 runs in C1's place: C1's pid is of no more use. */
