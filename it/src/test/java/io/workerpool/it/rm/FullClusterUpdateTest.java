@@ -1,5 +1,6 @@
 package io.workerpool.it.rm;
 
+import static io.workerpool.it.Workers.assertEachNewWorkerStartedAfterItsOldOne;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static org.awaitility.Awaitility.await;
@@ -203,13 +204,17 @@ class FullClusterUpdateTest {
       String id = client.updateApplication(updated, app.amLaunchContext("2", WORKERS, WORKER_MB), amResource, "")
           .status().getUpdateId();
       AtomicReference<UpdatePhase> seen = new AtomicReference<>();
-      return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
+      UpdateStatus done = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
         UpdateStatus status = client.getUpdate(id);
         if (seen.getAndSet(status.getPhase()) != status.getPhase()) {
           onPhase.accept(status.getPhase());
         }
         return status;
       }, s -> s.getPhase() == UpdatePhase.SUCCEEDED || s.getPhase() == UpdatePhase.FAILED);
+      if (done.getPhase() == UpdatePhase.SUCCEEDED) {
+        assertEachNewWorkerStartedAfterItsOldOne(done, cluster.report());
+      }
+      return done;
     }
   }
 

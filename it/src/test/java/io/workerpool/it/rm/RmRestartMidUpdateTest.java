@@ -1,5 +1,6 @@
 package io.workerpool.it.rm;
 
+import static io.workerpool.it.Workers.assertEachNewWorkerStartedAfterItsOldOne;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static org.awaitility.Awaitility.await;
@@ -232,6 +233,7 @@ class RmRestartMidUpdateTest {
     // The new attempt is the update's (attempt 2, or 3 when the RM restarted before it launched attempt 2's AM).
     ApplicationAttemptId current = ApplicationAttemptId.fromString(done.getNewAttemptId());
     List<WorkerReport> after = awaitRunning(cluster.report(), current, WORKERS);
+    assertEquals(WORKERS, assertEachNewWorkerStartedAfterItsOldOne(done, cluster.report()));
     assertEquals(nodeCounts(before), nodeCounts(after), "every new worker runs on an old worker's node");
     assertTrue(after.stream().allMatch(w -> w.version().equals("2")));
     Map<String, WorkerRecord> byNew = done.getWorkersList().stream()

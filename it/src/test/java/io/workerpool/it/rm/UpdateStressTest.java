@@ -1,5 +1,6 @@
 package io.workerpool.it.rm;
 
+import static io.workerpool.it.Workers.assertEachNewWorkerStartedAfterItsOldOne;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static org.awaitility.Awaitility.await;
@@ -154,6 +155,7 @@ class UpdateStressTest {
       assertTrue(newWorkers.contains(record.getNewContainerId()), record + " runs a worker");
       assertEquals(nodeOf.get(record.getOldContainerId()), nodeOf.get(record.getNewContainerId()), record.toString());
     }
+    assertEquals(status.getWorkersCount(), assertEachNewWorkerStartedAfterItsOldOne(status, cluster.report()));
   }
 
   private static ResourceManager rm() {

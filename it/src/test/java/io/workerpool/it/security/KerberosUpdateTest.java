@@ -1,5 +1,6 @@
 package io.workerpool.it.security;
 
+import static io.workerpool.it.Workers.assertEachNewWorkerStartedAfterItsOldOne;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static io.workerpool.it.Workers.containerIds;
@@ -155,6 +156,7 @@ class KerberosUpdateTest {
     int aliceTokensWhileUpdating = withClient(alice, conf(), c -> {
       UpdateStatus status = c.updateApplication(appId, v2).await(Duration.ofMinutes(2));
       assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
+      assertEquals(2, assertEachNewWorkerStartedAfterItsOldOne(status, cluster.report()));
       return rmTokensOf("alice");
     });
     assertEquals(1, aliceTokensWhileUpdating, "one RM delegation token per client");

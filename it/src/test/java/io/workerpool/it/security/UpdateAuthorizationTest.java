@@ -1,5 +1,6 @@
 package io.workerpool.it.security;
 
+import static io.workerpool.it.Workers.assertEachNewWorkerStartedAfterItsOldOne;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static io.workerpool.it.Workers.containerIds;
@@ -125,6 +126,7 @@ class UpdateAuthorizationTest {
     UpdateStatus byProxy = withClient(proxy("flinkop"), conf(),
         c -> c.updateApplication(appId, v2).await(Duration.ofMinutes(2)));
     assertEquals(UpdatePhase.SUCCEEDED, byProxy.getPhase());
+    assertEquals(2, assertEachNewWorkerStartedAfterItsOldOne(byProxy, cluster.report()));
     workers = containerIds(awaitRunning(cluster.report(), attempt(appId, 2), 2));
 
     // The same proxy user once the RM no longer has the rule (what yarn rmadmin -refreshSuperUserGroupsConfiguration
@@ -146,6 +148,7 @@ class UpdateAuthorizationTest {
     UpdateStatus byOwner = withClient(ALICE, conf(), c -> c.updateApplication(appId, app.amLaunchContext("3", 2,
         WORKER_MB)).await(Duration.ofMinutes(2)));
     assertEquals(UpdatePhase.SUCCEEDED, byOwner.getPhase());
+    assertEquals(2, assertEachNewWorkerStartedAfterItsOldOne(byOwner, cluster.report()));
     awaitRunning(cluster.report(), attempt(appId, 3), 2);
 
     // Reading: VIEW_APP or queue administration; cancelling: the owner or whoever started the update.
