@@ -32,6 +32,11 @@ final class ContainerFacts {
     return ReplacementContract.batchOf(c3.getContainerTokenIdentifier().getAllcationTags());
   }
 
+  /** The moment (epoch ms) before which C3's RM-signed token asks not to stop the container it replaces, or 0. */
+  static long swapAt(Container c3) {
+    return ReplacementContract.swapAt(c3.getContainerTokenIdentifier().getAllcationTags()).orElse(0);
+  }
+
   /** The container of this NodeManager that the mark names, if the mark is a container id at all. */
   static Optional<Container> find(Context context, String markedId) {
     try {

@@ -460,7 +460,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     long now = Time.monotonicNow();
     // Each held launch keeps exactly one poll going: this one's continues whether or not the batch fires.
     schedulePoll(launch);
-    if (!batch.fire(now)) {
+    if (!batch.fire(now, System.currentTimeMillis())) {
       return;
     }
     List<HeldLaunch> due = held.values().stream()
@@ -479,7 +479,7 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   /** Under lock: the launch's batch (a new one if it was forgotten). */
   private SwapBatch batchOf(HeldLaunch launch) {
     return batches.computeIfAbsent(launch.batch().key(),
-        key -> new SwapBatch(launch.batch().size(), settings.batchWaitMs()));
+        key -> new SwapBatch(launch.batch().size(), settings.batchWaitMs(), ContainerFacts.swapAt(launch.c3())));
   }
 
   /** Under lock: a member of a batch will never be prepared; the others need not wait for it. */

@@ -2,20 +2,25 @@ package io.workerpool.nm;
 
 /**
  * The new containers of one allocate call on this node, whose old containers are stopped together
- * once every one of them is prepared (or has failed), or when the first prepared one has waited
- * {@code waitMs}: one swap per node instead of one per container. Counts only; the launcher keeps
- * the members. Times are monotonic milliseconds.
+ * once every one of them is prepared (or has failed) and the moment the RM set for the call's swaps
+ * (if any) has come, or when the first prepared one has waited {@code waitMs}: one swap per node
+ * instead of one per container, and at the same moment on every node of the call. Counts only; the
+ * launcher keeps the members. Times are monotonic milliseconds, but the RM's moment, which is
+ * compared with this host's clock.
  */
 final class SwapBatch {
   private final int expected;
   private final long waitMs;
+  private final long swapAtMs;
   private int settled;
   private long firstPreparedAt = -1;
   private boolean fired;
 
-  SwapBatch(int expected, long waitMs) {
+  /** @param swapAtMs the RM's moment for the swaps (epoch ms), or 0 for none */
+  SwapBatch(int expected, long waitMs, long swapAtMs) {
     this.expected = expected;
     this.waitMs = waitMs;
+    this.swapAtMs = swapAtMs;
   }
 
   /** A member is prepared. */
@@ -31,9 +36,14 @@ final class SwapBatch {
     settled++;
   }
 
-  /** Whether the prepared members' old containers are to be stopped now (true from then on). */
-  boolean fire(long now) {
-    if (!fired && (settled >= expected || firstPreparedAt >= 0 && now - firstPreparedAt >= waitMs)) {
+  /**
+   * Whether the prepared members' old containers are to be stopped now (true from then on).
+   *
+   * @param nowEpochMs this host's clock, for the RM's moment
+   */
+  boolean fire(long now, long nowEpochMs) {
+    if (!fired && (settled >= expected && nowEpochMs >= swapAtMs
+        || firstPreparedAt >= 0 && now - firstPreparedAt >= waitMs)) {
       fired = true;
     }
     return fired;

@@ -44,4 +44,20 @@ class ProcessGoneProbeTest {
   void aContainerTheNodeManagerNoLongerKnowsWithoutARecordedPidIsGone() {
     assertTrue(probe.isGone(null, null, null, null, false));
   }
+
+  @Test
+  void aGroupGoneFromTheProcessTableIsGoneBeforeTheNodeManagerSeesTheExit() throws Exception {
+    ProcessGoneProbe onThisHost = new ProcessGoneProbe(null, ProcessGroups.ofThisHost());
+    // setsid execs sleep as the leader of a group of its own, as a container's launch does.
+    Process leader = new ProcessBuilder("setsid", "sleep", "30").start();
+    String pid = Long.toString(leader.pid());
+    try {
+      assertFalse(onThisHost.isGone(in(ContainerState.DONE), null, pid, null, true),
+          "its process runs, whatever the NodeManager's state says");
+    } finally {
+      leader.destroyForcibly().waitFor();
+    }
+    assertTrue(onThisHost.isGone(in(ContainerState.KILLING), null, pid, null, false),
+        "nothing of its group is left, though the NodeManager has not seen the exit yet");
+  }
 }

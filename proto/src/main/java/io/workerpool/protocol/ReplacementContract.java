@@ -1,6 +1,7 @@
 package io.workerpool.protocol;
 
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -10,13 +11,16 @@ import java.util.Set;
  * with {@link #REPLACED_EXIT_STATUS} and a diagnostic naming C3. Next to the mark, the tag
  * {@code worker-pool.batch=<size>/<key>} tells the node how many new containers of one allocate
  * call it receives (all with the same key), so that it stops their old containers together once
- * all of them are ready. The RM strips tags with the {@link #TAG_NAMESPACE} from AM requests, so
- * only the RM can set either.
+ * all of them are ready. With {@code worker-pool.swap-at=<epoch ms>} the RM asks every node of the
+ * call to stop those old containers no earlier than that moment, so that the nodes swap together
+ * (their clocks in sync, as Kerberos and NTP keep them). The RM strips tags with the
+ * {@link #TAG_NAMESPACE} from AM requests, so only the RM can set any of them.
  */
 public final class ReplacementContract {
   public static final String TAG_NAMESPACE = "worker-pool.";
   public static final String REPLACES_TAG_PREFIX = TAG_NAMESPACE + "replaces=";
   public static final String BATCH_TAG_PREFIX = TAG_NAMESPACE + "batch=";
+  public static final String SWAP_AT_TAG_PREFIX = TAG_NAMESPACE + "swap-at=";
 
   /** Exit status of a container that was replaced in place (distinct from every ContainerExitStatus). */
   public static final int REPLACED_EXIT_STATUS = -120;
@@ -67,6 +71,27 @@ public final class ReplacementContract {
       }
     }
     return Optional.empty();
+  }
+
+  public static String swapAtTag(long epochMs) {
+    return SWAP_AT_TAG_PREFIX + epochMs;
+  }
+
+  /** The moment (epoch milliseconds) before which the old containers are not to be stopped, if the tags name one. */
+  public static OptionalLong swapAt(Set<String> allocationTags) {
+    if (allocationTags == null) {
+      return OptionalLong.empty();
+    }
+    for (String tag : allocationTags) {
+      if (tag.startsWith(SWAP_AT_TAG_PREFIX)) {
+        try {
+          return OptionalLong.of(Long.parseLong(tag.substring(SWAP_AT_TAG_PREFIX.length())));
+        } catch (NumberFormatException malformed) {
+          return OptionalLong.empty();
+        }
+      }
+    }
+    return OptionalLong.empty();
   }
 
   public static String replacedDiagnostic(String oldContainerId, String newContainerId) {

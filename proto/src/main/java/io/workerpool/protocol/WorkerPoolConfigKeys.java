@@ -36,6 +36,15 @@ public final class WorkerPoolConfigKeys {
   public static final String CONVERSIONS_PER_LOCK = PREFIX + "conversions-per-lock";
   public static final int DEFAULT_CONVERSIONS_PER_LOCK = 500;
 
+  /**
+   * The old containers converted in one allocate call are stopped no earlier than this long after the call, on every
+   * node at the same moment (the nodes' clocks in sync), once their new containers are prepared: the nodes swap
+   * together instead of each as soon as its own are ready. The old containers keep working meanwhile. 0: each node
+   * swaps as soon as its new containers are prepared.
+   */
+  public static final String SWAP_ALIGNMENT_MS = PREFIX + "swap-alignment-ms";
+  public static final long DEFAULT_SWAP_ALIGNMENT_MS = 0;
+
   /** Finished updates kept for status queries. */
   public static final String HISTORY_SIZE = PREFIX + "history-size";
   public static final int DEFAULT_HISTORY_SIZE = 1000;

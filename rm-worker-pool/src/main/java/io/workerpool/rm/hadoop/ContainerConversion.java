@@ -147,12 +147,12 @@ final class ContainerConversion {
    * Gives the AM the containers converted under this hold of the write lock. Each node's C3s of this
    * hold form one batch (a hold converts whole nodes): their tokens tell the node how many to expect,
    * so that it stops their old containers
-   * together once all are ready. Not done per conversion: a completion can remove a container from
+   * together once all are ready, and no earlier than {@code swapAt} (epoch ms) if that is not 0. Not done per conversion: a completion can remove a container from
    * the attempt's newly allocated containers only by scanning that list
    * ({@code FiCaSchedulerApp.containerCompleted}), so growing it while converting could make a pool
    * of n containers cost n² comparisons.
    */
-  void handOver(FiCaSchedulerApp app, List<RMContainer> converted) {
+  void handOver(FiCaSchedulerApp app, List<RMContainer> converted, long swapAt) {
     Map<NodeId, List<RMContainer>> byNode = new LinkedHashMap<>();
     for (RMContainer c3 : converted) {
       if (replacing.containsKey(c3)) {
@@ -165,8 +165,9 @@ final class ContainerConversion {
       for (RMContainer c3 : batch) {
         // Tags go into the RM-signed container token: the NodeManager trusts only this mark.
         // C3 was created by convert, as an RMContainerImpl.
-        ((RMContainerImpl) c3).setAllocationTags(
-            Set.of(ReplacementContract.replacesTag(replacing.remove(c3).toString()), batchTag));
+        String replacesTag = ReplacementContract.replacesTag(replacing.remove(c3).toString());
+        ((RMContainerImpl) c3).setAllocationTags(swapAt > 0
+            ? Set.of(replacesTag, batchTag, ReplacementContract.swapAtTag(swapAt)) : Set.of(replacesTag, batchTag));
         c3.handle(new RMContainerEvent(c3.getContainerId(), RMContainerEventType.START));
       }
     }

@@ -75,6 +75,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private ResourceManagerAdapter adapter;
   private WorkerPoolService service;
   private int conversionsPerLock;
+  private long swapAlignmentMs;
 
   private record AskKey(Priority priority, long allocationRequestId, Resource capability) {
     static AskKey of(ResourceRequest request) {
@@ -94,6 +95,11 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     if (conversionsPerLock < 1) {
       throw new IllegalArgumentException(WorkerPoolConfigKeys.CONVERSIONS_PER_LOCK + " must be at least 1, not "
           + conversionsPerLock);
+    }
+    swapAlignmentMs = conf.getLong(WorkerPoolConfigKeys.SWAP_ALIGNMENT_MS, WorkerPoolConfigKeys.DEFAULT_SWAP_ALIGNMENT_MS);
+    if (swapAlignmentMs < 0) {
+      throw new IllegalArgumentException(WorkerPoolConfigKeys.SWAP_ALIGNMENT_MS + " must be 0 or more, not "
+          + swapAlignmentMs);
     }
     super.serviceInit(conf);
     adapter = new ResourceManagerAdapter(this, maxAttempts);
@@ -347,7 +353,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     RMContainer newAm = amContainersToHandOver.remove(attemptId);
     if (newAm != null) {
       underWriteLock(() -> {
-        conversion.handOver(getApplicationAttempt(attemptId), List.of(newAm));
+        conversion.handOver(getApplicationAttempt(attemptId), List.of(newAm), 0);
         return null;
       });
     }
@@ -369,12 +375,14 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private List<ResourceRequest> serveFromPool(ApplicationAttemptId attemptId, List<ResourceRequest> ask) {
     ConversionTimings.AllocateHolds holds = ConversionTimings.instance().allocate();
     Map<ResourceRequest, Integer> served = new IdentityHashMap<>();
+    // Wall-clock time: every node of the call compares it with its own clock.
+    long swapAt = swapAlignmentMs > 0 ? System.currentTimeMillis() + swapAlignmentMs : 0;
     List<ResourceRequest> amServed = underWriteLock(() -> holds.held(() -> serveAmFromHeldPlace(attemptId, ask)));
     if (amServed != null) {
       holds.done();
       return amServed;
     }
-    while (underWriteLock(() -> holds.held(() -> convertPart(attemptId, ask, served, holds)))) {
+    while (underWriteLock(() -> holds.held(() -> convertPart(attemptId, ask, served, swapAt, holds)))) {
       // Each part converts the pooled workers of whole nodes; the next part answers what is still asked.
     }
     holds.done();
@@ -399,10 +407,11 @@ public class WorkerPoolScheduler extends CapacityScheduler {
    * Under the write lock: claims and converts the pooled workers of the next nodes for what the asks still want
    * ({@code served} so far, which this adds to).
    *
+   * @param swapAt the moment (epoch ms) before which the nodes are asked not to stop the old containers, or 0
    * @return whether it converted (or tried to convert) any, so that another part may follow
    */
   private boolean convertPart(ApplicationAttemptId attemptId, List<ResourceRequest> ask,
-      Map<ResourceRequest, Integer> served, ConversionTimings.AllocateHolds holds) {
+      Map<ResourceRequest, Integer> served, long swapAt, ConversionTimings.AllocateHolds holds) {
     FiCaSchedulerApp app = liveAttempt(attemptId);
     if (app == null) {
       return false;
@@ -438,12 +447,12 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         updates().conversionFailed(match, "the container ended before it could be converted");
         continue;
       }
-      updates().converted(match, c3.getContainerId(), System.nanoTime() - started);
+      updates().converted(match, c3.getContainerId(), System.nanoTime() - started, swapAt);
       heldPlaces.remove(match.worker().containerId());
       converted.add(c3);
       served.merge(request, 1, Integer::sum);
     }
-    holds.handOver(() -> conversion.handOver(app, converted));
+    holds.handOver(() -> conversion.handOver(app, converted, swapAt));
     return !matches.isEmpty();
   }
 

@@ -142,13 +142,14 @@ public final class Update {
         .setPooledAtMs(worker.pooledAtMs()));
   }
 
-  public void workerConverted(ContainerId old, ContainerId replacement, long conversionNanos) {
+  public void workerConverted(ContainerId old, ContainerId replacement, long conversionNanos, long swapAtMs) {
     long now = clock.getAsLong();
     changeWorker(old, () -> "converted " + old + " -> " + replacement, w -> w
         .setNewContainerId(replacement.toString())
         .setState(WorkerState.CONVERTED)
         .setConvertedAtMs(now)
-        .setConversionNanos(conversionNanos));
+        .setConversionNanos(conversionNanos)
+        .setSwapAtMs(swapAtMs));
   }
 
   /** @param note how the old container ended when it is not the plain in-place stop, or "" */

@@ -356,11 +356,14 @@ public final class UpdateManager {
     return matches;
   }
 
-  /** A claimed worker was converted into {@code newId} of the new attempt, in {@code conversionNanos}. */
-  public synchronized void converted(PoolMatch match, ContainerId newId, long conversionNanos) {
+  /**
+   * A claimed worker was converted into {@code newId} of the new attempt, in {@code conversionNanos}; its node is
+   * asked not to stop the old container before {@code swapAtMs} (epoch ms), or 0.
+   */
+  public synchronized void converted(PoolMatch match, ContainerId newId, long conversionNanos, long swapAtMs) {
     // Every path that ends an update takes the write lock, which the caller holds since its claim.
     Update update = history.latest(appOf(match.worker().containerId()));
-    update.workerConverted(match.worker().containerId(), newId, conversionNanos);
+    update.workerConverted(match.worker().containerId(), newId, conversionNanos, swapAtMs);
     ActiveUpdate a = active.get(update.applicationId());
     if (a != null && a.held.remove(match.worker().containerId())) {
       // Nothing runs in the held place: the node launches the new container as any other.

@@ -62,7 +62,7 @@ class JournalEntriesTest {
     for (int id = 2; id <= 5; id++) {
       update.workerPooled(new PooledWorker(container(ATTEMPT_1, id), NodeId.newInstance("a", 1), WORKER, id));
     }
-    update.workerConverted(container(ATTEMPT_1, 3), container(ATTEMPT_2, 20), 1_000);
+    update.workerConverted(container(ATTEMPT_1, 3), container(ATTEMPT_2, 20), 1_000, 0);
     update.workerHeld(container(ATTEMPT_1, 4), "its process ended while pooled");
     update.workerEnded(container(ATTEMPT_1, 5), WorkerState.LOST, "ended while pooled");
 

@@ -83,7 +83,7 @@ class UpdateInterleavingsTest {
     return driver.underWriteLock(() -> {
       List<PoolMatch> matches = updates.claim(ATTEMPT_2, ask(asked), Integer.MAX_VALUE);
       for (int i = 0; i < matches.size(); i++) {
-        updates.converted(matches.get(i), newContainer(firstNewId + i), 1_000);
+        updates.converted(matches.get(i), newContainer(firstNewId + i), 1_000, 0);
       }
       return matches;
     });
@@ -265,7 +265,7 @@ class UpdateInterleavingsTest {
     List<PoolMatch> again = driver.underWriteLock(() -> after.claim(ATTEMPT_2, ask(1), Integer.MAX_VALUE));
     assertEquals(w3, again.get(0).worker().containerId());
     driver.underWriteLock(() -> {
-      after.converted(again.get(0), newContainer(20), 1_000);
+      after.converted(again.get(0), newContainer(20), 1_000, 0);
       return null;
     });
     after.containerCompleted(w3, ReplacementContract.REPLACED_EXIT_STATUS, "");
@@ -462,8 +462,8 @@ class UpdateInterleavingsTest {
     assertEquals(Set.of(dead, worker(3, "b").containerId()), after.pooledContainers(APP));
     List<PoolMatch> claimed = driver.underWriteLock(() -> after.claim(ATTEMPT_2, ask(2), Integer.MAX_VALUE));
     driver.underWriteLock(() -> {
-      after.converted(claimed.get(0), newContainer(20), 1_000);
-      after.converted(claimed.get(1), newContainer(21), 1_000);
+      after.converted(claimed.get(0), newContainer(20), 1_000, 0);
+      after.converted(claimed.get(1), newContainer(21), 1_000, 0);
       return null;
     });
     after.conversionsDone(ATTEMPT_2);

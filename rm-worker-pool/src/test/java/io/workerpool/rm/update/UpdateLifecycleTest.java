@@ -101,7 +101,7 @@ class UpdateLifecycleTest {
 
     update.on(Event.AM1_ENDING, "ending AM1");
     update.workerPooled(new PooledWorker(c1, NodeId.newInstance("n1", 1), Resource.newInstance(512, 1), 5));
-    update.workerConverted(c1, c3, 5_000);
+    update.workerConverted(c1, c3, 5_000, 0);
 
     UpdateEvent first = seen.poll(10, TimeUnit.SECONDS);
     assertEquals(ACCEPTED, first.getStatus().getPhase());

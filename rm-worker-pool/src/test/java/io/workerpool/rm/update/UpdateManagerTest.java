@@ -80,8 +80,8 @@ class UpdateManagerTest {
 
     ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
     ContainerId c4 = ContainerId.newContainerId(ATTEMPT_2, 3);
-    updates.converted(claimed.get(0), c3, 5);
-    updates.converted(claimed.get(1), c4, 5);
+    updates.converted(claimed.get(0), c3, 5, 0);
+    updates.converted(claimed.get(1), c4, 5, 0);
     Update update = updates.latest(APP);
     assertEquals(UpdatePhase.CONVERTING, update.phase(), "converted but not yet swapped on the nodes");
 
@@ -123,7 +123,7 @@ class UpdateManagerTest {
     UpdateManager updates = manager(60_000);
     PoolMatch match = startAndClaim(updates, List.of(worker(2, "a")), 1).get(0);
     ContainerId c1 = match.worker().containerId();
-    updates.converted(match, ContainerId.newContainerId(ATTEMPT_2, 2), 5);
+    updates.converted(match, ContainerId.newContainerId(ATTEMPT_2, 2), 5, 0);
 
     driver.inReadLockedCallback(() -> updates.containerCompleted(ContainerId.newContainerId(ATTEMPT_2, 2), -1000,
         "localization failed"));
@@ -141,7 +141,7 @@ class UpdateManagerTest {
     List<PoolMatch> again = updates.claim(ATTEMPT_2, List.of(ask(1)), Integer.MAX_VALUE);
     assertEquals(c1, again.get(0).worker().containerId());
     ContainerId c5 = ContainerId.newContainerId(ATTEMPT_2, 5);
-    updates.converted(again.get(0), c5, 5);
+    updates.converted(again.get(0), c5, 5, 0);
     updates.containerCompleted(c1, ReplacementContract.REPLACED_EXIT_STATUS, "");
 
     record = updates.latest(APP).snapshot().getWorkers(0);
@@ -157,7 +157,7 @@ class UpdateManagerTest {
     driver.refuseTakeBack = true;
     PoolMatch match = startAndClaim(updates, List.of(worker(2, "a")), 1).get(0);
     ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
-    updates.converted(match, c3, 5);
+    updates.converted(match, c3, 5, 0);
 
     updates.containerCompleted(c3, -1000, "localization failed");
     engine.runDue();
@@ -175,8 +175,8 @@ class UpdateManagerTest {
     List<PoolMatch> claimed = startAndClaim(updates, List.of(worker(2, "a"), worker(3, "b")), 2);
     ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
     ContainerId c4 = ContainerId.newContainerId(ATTEMPT_2, 3);
-    updates.converted(claimed.get(0), c3, 5);
-    updates.converted(claimed.get(1), c4, 5);
+    updates.converted(claimed.get(0), c3, 5, 0);
+    updates.converted(claimed.get(1), c4, 5, 0);
     updates.containerCompleted(claimed.get(0).worker().containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
     updates.containerCompleted(claimed.get(1).worker().containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
 

@@ -77,7 +77,7 @@ class UpdateWatchTest {
     update.on(Event.NEW_ATTEMPT_ADDED, WORKERS + " workers pooled");
     update.on(Event.NEW_ATTEMPT_REGISTERED, "registered");
     for (int i = 0; i < WORKERS; i++) {
-      update.workerConverted(old(i), ContainerId.newContainerId(ATTEMPT_2, i + 2), 1_000);
+      update.workerConverted(old(i), ContainerId.newContainerId(ATTEMPT_2, i + 2), 1_000, 0);
     }
     for (int i = 0; i < WORKERS; i++) {
       update.workerReplaced(old(i), "");
