@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -47,6 +46,7 @@ class InPlaceContainersLauncherTest {
   private static final long BATCH_WAIT_MS = 10_000;
 
   private static TestCluster cluster;
+  private static WorkerWaits waits;
   private static TestApplication files;
   private final List<ReplacingApplication> apps = new ArrayList<>();
 
@@ -63,6 +63,7 @@ class InPlaceContainersLauncherTest {
         .set(NmWorkerPoolConfig.STOP_TIMEOUT_MS, "20000")
         .set(NmWorkerPoolConfig.BATCH_WAIT_MS, Long.toString(BATCH_WAIT_MS))
         .start();
+    waits = new WorkerWaits(cluster.report(), WAIT);
     files = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(),
         IMAGE_BYTES);
   }
@@ -85,15 +86,15 @@ class InPlaceContainersLauncherTest {
   @Test
   void theMarkedContainerStartsInThePlaceOfTheOldOneOnceItIsGone() throws Exception {
     ReplacingApplication app = submit("swap");
-    String c1 = allocated(app, app.command("worker"));
-    beating(c1, 3);
+    String c1 = waits.allocated(app, app.command("worker"));
+    waits.beating(c1, 3);
     SwapMetrics metrics = metrics();
     long started = metrics.swapsStarted();
     long done = metrics.swapsDone();
 
-    String c3 = allocated(app, app.command("replace " + c1));
-    WorkerReport fresh = beating(c3, 3);
-    WorkerReport old = report(c1).orElseThrow();
+    String c3 = waits.allocated(app, app.command("replace " + c1));
+    WorkerReport fresh = waits.beating(c3, 3);
+    WorkerReport old = waits.report(c1).orElseThrow();
 
     long gapMs = fresh.firstHeartbeatMs() - old.lastHeartbeatMs();
     System.out.printf("swap gap %s -> %s: %d ms (old last heartbeat -> new first heartbeat)%n", c1, c3, gapMs);
@@ -105,7 +106,7 @@ class InPlaceContainersLauncherTest {
     assertEquals(0, fresh.bytesMissed(), "nothing downloaded again for " + c3 + ": " + fresh.localizationCounters());
     assertTrue(fresh.bytesCached() >= IMAGE_BYTES, "the image is a cache hit: " + fresh.localizationCounters());
 
-    String completion = eventually(() -> app.completion(c1));
+    String completion = waits.eventually(() -> app.completion(c1));
     assertTrue(completion.startsWith("exit=" + ReplacementContract.REPLACED_EXIT_STATUS + " "),
         "the AM saw " + c1 + " complete with " + completion);
     assertTrue(completion.contains(ReplacementContract.replacedDiagnostic(c1, c3)), completion);
@@ -119,30 +120,30 @@ class InPlaceContainersLauncherTest {
   void refusedMarksStopNothingAndTheNewContainersStillStart() throws Exception {
     ReplacingApplication app = submit("refused-marks");
     ReplacingApplication other = submit("other-application");
-    String worker = allocated(app, app.command("worker"));
-    String otherWorker = allocated(other, other.command("worker"));
-    String amContainer = eventually(app::amContainer);
+    String worker = waits.allocated(app, app.command("worker"));
+    String otherWorker = waits.allocated(other, other.command("worker"));
+    String amContainer = waits.eventually(app::amContainer);
     String missing = ContainerId.newContainerId(ApplicationAttemptId.newInstance(app.id(), 1), 999).toString();
-    beating(worker, 3);
-    beating(otherWorker, 3);
+    waits.beating(worker, 3);
+    waits.beating(otherWorker, 3);
     SwapMetrics metrics = metrics();
     long started = metrics.swapsStarted();
     long failed = metrics.swapsFailed();
 
     List<String> newContainers = List.of(
-        allocated(app, app.command("replace " + otherWorker)),
-        allocated(app, app.command("replace " + missing)),
-        allocated(app, app.command("replace " + amContainer)),
-        allocated(app, app.command("claim " + worker)));
+        waits.allocated(app, app.command("replace " + otherWorker)),
+        waits.allocated(app, app.command("replace " + missing)),
+        waits.allocated(app, app.command("replace " + amContainer)),
+        waits.allocated(app, app.command("claim " + worker)));
     long lastStart = 0;
     for (String container : newContainers) {
-      lastStart = Math.max(lastStart, beating(container, 3).firstHeartbeatMs());
+      lastStart = Math.max(lastStart, waits.beating(container, 3).firstHeartbeatMs());
     }
 
     for (String untouched : List.of(worker, otherWorker)) {
       long since = lastStart;
       WorkerReport alive = await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
-          .until(() -> report(untouched).orElseThrow(), r -> r.lastHeartbeatMs() > since + 500);
+          .until(() -> waits.report(untouched).orElseThrow(), r -> r.lastHeartbeatMs() > since + 500);
       assertFalse(alive.stopped(), untouched + " was not stopped");
       assertTrue(Files.exists(Path.of("/proc", Long.toString(alive.pid()))), untouched + " still runs");
     }
@@ -157,26 +158,26 @@ class InPlaceContainersLauncherTest {
   void stoppingTheNewContainerAtItsGateWhileTheOldOneStopsCancelsItsCommand() throws Exception {
     ReplacingApplication app = submit("cancelled");
     // Ignores SIGTERM: C3 waits at its gate for the whole grace period, until SIGKILL.
-    String c1 = allocated(app, app.command("stubborn"));
-    beating(c1, 3);
+    String c1 = waits.allocated(app, app.command("stubborn"));
+    waits.beating(c1, 3);
     SwapMetrics metrics = metrics();
     long started = metrics.swapsStarted();
     long done = metrics.swapsDone();
     long failed = metrics.swapsFailed();
 
-    String c3 = allocated(app, app.command("replace " + c1));
+    String c3 = waits.allocated(app, app.command("replace " + c1));
     awaitPrepared(c3);
     await().atMost(WAIT).pollInterval(Duration.ofMillis(20))
         .until(() -> nmContainer(c1).map(Container::getContainerState), Optional.of(ContainerState.KILLING)::equals);
     app.command("stop " + c3);
 
-    eventually(() -> app.completion(c3));
-    String c1Completion = eventually(() -> app.completion(c1));
+    waits.eventually(() -> app.completion(c3));
+    String c1Completion = waits.eventually(() -> app.completion(c1));
     assertTrue(c1Completion.startsWith("exit=" + ReplacementContract.REPLACED_EXIT_STATUS + " "), c1Completion);
-    WorkerReport old = report(c1).orElseThrow();
+    WorkerReport old = waits.report(c1).orElseThrow();
     assertFalse(old.stopped(), c1 + " ignored SIGTERM");
     assertFalse(Files.exists(Path.of("/proc", Long.toString(old.pid()))), c1 + " was killed after the grace period");
-    assertEquals(Optional.empty(), report(c3), c3 + " never ran");
+    assertEquals(Optional.empty(), waits.report(c3), c3 + " never ran");
     assertEquals(started + 1, metrics.swapsStarted());
     assertEquals(done, metrics.swapsDone());
     assertEquals(failed, metrics.swapsFailed());
@@ -186,19 +187,20 @@ class InPlaceContainersLauncherTest {
   void theOldContainersOfABatchStopOnceEveryNewOneIsPreparedAndEachNewCommandRunsAfterItsOldOneIsGone()
       throws Exception {
     ReplacingApplication app = submit("batch");
-    List<String> olds = List.of(allocated(app, app.command("worker")), allocated(app, app.command("worker")));
+    List<String> olds = List.of(waits.allocated(app, app.command("worker")),
+        waits.allocated(app, app.command("worker")));
     for (String c1 : olds) {
-      beating(c1, 3);
+      waits.beating(c1, 3);
     }
     long done = metrics().swapsDone();
 
     List<String> news = new ArrayList<>();
     for (String c1 : olds) {
-      news.add(allocated(app, app.command("replace " + c1 + " 2/batch-" + app.id())));
+      news.add(waits.allocated(app, app.command("replace " + c1 + " 2/batch-" + app.id())));
     }
     for (int i = 0; i < olds.size(); i++) {
-      WorkerReport fresh = beating(news.get(i), 3);
-      WorkerReport old = report(olds.get(i)).orElseThrow();
+      WorkerReport fresh = waits.beating(news.get(i), 3);
+      WorkerReport old = waits.report(olds.get(i)).orElseThrow();
       assertTrue(old.stopped(), olds.get(i) + " logged that it was stopped");
       assertTrue(old.lastHeartbeatMs() < fresh.firstHeartbeatMs(), olds.get(i) + "'s last heartbeat "
           + old.lastHeartbeatMs() + " precedes " + news.get(i) + "'s first " + fresh.firstHeartbeatMs());
@@ -209,13 +211,13 @@ class InPlaceContainersLauncherTest {
   @Test
   void aBatchWhoseOtherNewContainerNeverComesSwapsAfterItsWait() throws Exception {
     ReplacingApplication app = submit("batch-of-one");
-    String c1 = allocated(app, app.command("worker"));
-    beating(c1, 3);
+    String c1 = waits.allocated(app, app.command("worker"));
+    waits.beating(c1, 3);
 
     // The batch tag says two new containers come to this node; only one does.
-    String c3 = allocated(app, app.command("replace " + c1 + " 2/lonely-" + app.id()));
-    WorkerReport fresh = beating(c3, 3);
-    WorkerReport old = report(c1).orElseThrow();
+    String c3 = waits.allocated(app, app.command("replace " + c1 + " 2/lonely-" + app.id()));
+    WorkerReport fresh = waits.beating(c3, 3);
+    WorkerReport old = waits.report(c1).orElseThrow();
     assertTrue(old.stopped(), c1 + " logged that it was stopped");
     assertTrue(old.lastHeartbeatMs() < fresh.firstHeartbeatMs(), "old last heartbeat " + old.lastHeartbeatMs()
         + " precedes new first " + fresh.firstHeartbeatMs());
@@ -224,37 +226,37 @@ class InPlaceContainersLauncherTest {
   @Test
   void aPreparedNewContainerWhoseProcessEndsAtItsGateLeavesTheOldOneRunning() throws Exception {
     ReplacingApplication app = submit("ended-at-gate");
-    String c1 = allocated(app, app.command("worker"));
-    beating(c1, 3);
+    String c1 = waits.allocated(app, app.command("worker"));
+    waits.beating(c1, 3);
     long failed = metrics().swapsFailed();
 
     // Waits for a second member of its batch that never comes: prepared, C1 not stopped yet.
-    String c3 = allocated(app, app.command("replace " + c1 + " 2/ended-" + app.id()));
+    String c3 = waits.allocated(app, app.command("replace " + c1 + " 2/ended-" + app.id()));
     Path workDir = awaitPrepared(c3);
     long pid = Long.parseLong(Files.readString(pidFile(c3, workDir)).strip());
     assertTrue(ProcessHandle.of(pid).orElseThrow().destroyForcibly(), "killed " + c3 + "'s process " + pid);
 
-    String completion = eventually(() -> app.completion(c3));
+    String completion = waits.eventually(() -> app.completion(c3));
     assertTrue(completion.contains("ended before its gate"), completion);
     assertKeepsRunning(c1);
-    assertEquals(Optional.empty(), report(c3), c3 + "'s command never ran");
+    assertEquals(Optional.empty(), waits.report(c3), c3 + "'s command never ran");
     assertEquals(failed + 1, metrics().swapsFailed());
   }
 
   @Test
   void aPreparedNewContainerThatIsStoppedLeavesTheOldOneRunning() throws Exception {
     ReplacingApplication app = submit("stopped-at-gate");
-    String c1 = allocated(app, app.command("worker"));
-    beating(c1, 3);
+    String c1 = waits.allocated(app, app.command("worker"));
+    waits.beating(c1, 3);
     long started = metrics().swapsStarted();
 
-    String c3 = allocated(app, app.command("replace " + c1 + " 2/stopped-" + app.id()));
+    String c3 = waits.allocated(app, app.command("replace " + c1 + " 2/stopped-" + app.id()));
     awaitPrepared(c3);
     app.command("stop " + c3);
 
-    eventually(() -> app.completion(c3));
+    waits.eventually(() -> app.completion(c3));
     assertKeepsRunning(c1);
-    assertEquals(Optional.empty(), report(c3), c3 + "'s command never ran");
+    assertEquals(Optional.empty(), waits.report(c3), c3 + "'s command never ran");
     assertEquals(started, metrics().swapsStarted(), "no old container was asked to stop");
   }
 
@@ -268,7 +270,7 @@ class InPlaceContainersLauncherTest {
   private static void assertKeepsRunning(String c1) {
     long since = System.currentTimeMillis();
     WorkerReport alive = await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
-        .until(() -> report(c1).orElseThrow(), r -> r.lastHeartbeatMs() > since + 1_000);
+        .until(() -> waits.report(c1).orElseThrow(), r -> r.lastHeartbeatMs() > since + 1_000);
     assertFalse(alive.stopped(), c1 + " was not stopped");
     assertTrue(Files.exists(Path.of("/proc", Long.toString(alive.pid()))), c1 + " still runs");
   }
@@ -299,20 +301,7 @@ class InPlaceContainersLauncherTest {
     return InPlaceContainersLauncher.of(cluster.yarn().getNodeManager(0).getNMContext()).orElseThrow().metrics();
   }
 
-  private static String allocated(ReplacingApplication app, long request) {
-    return eventually(() -> app.containerOf(request));
-  }
 
-  private static WorkerReport beating(String containerId, int heartbeats) {
-    return await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
-        .until(() -> report(containerId), r -> r.isPresent() && r.get().heartbeats() >= heartbeats).orElseThrow();
-  }
 
-  private static Optional<WorkerReport> report(String containerId) throws Exception {
-    return cluster.report().workers().stream().filter(r -> r.containerId().equals(containerId)).findFirst();
-  }
 
-  private static <T> T eventually(Callable<Optional<T>> value) {
-    return await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(value, Optional::isPresent).orElseThrow();
-  }
 }

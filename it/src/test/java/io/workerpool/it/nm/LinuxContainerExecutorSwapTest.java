@@ -21,7 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ContainerId;
@@ -70,6 +69,7 @@ class LinuxContainerExecutorSwapTest {
   private static final long IMAGE_BYTES = 16L << 20;
 
   private static TestCluster cluster;
+  private static WorkerWaits waits;
   private static TestApplication files;
   private static String containerUser;
   private static int containerUid;
@@ -111,6 +111,7 @@ class LinuxContainerExecutorSwapTest {
         .set(NmWorkerPoolConfig.STOP_GRACE_MS, "3000")
         .set(NmWorkerPoolConfig.STOP_TIMEOUT_MS, "20000")
         .start();
+    waits = new WorkerWaits(cluster.report(), WAIT);
     Path reports = cluster.report().root();
     for (Path folder : List.of(reports, reports.resolve("am"), reports.resolve("workers"))) {
       Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -159,12 +160,12 @@ class LinuxContainerExecutorSwapTest {
       throws Exception {
     ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), "lce-swap");
     try {
-      String c1 = allocated(app, app.command("worker"));
-      beating(c1, 3);
+      String c1 = waits.allocated(app, app.command("worker"));
+      waits.beating(c1, 3);
 
-      String c3 = allocated(app, app.command("replace " + c1));
-      WorkerReport fresh = beating(c3, 3);
-      WorkerReport old = report(c1).orElseThrow();
+      String c3 = waits.allocated(app, app.command("replace " + c1));
+      WorkerReport fresh = waits.beating(c3, 3);
+      WorkerReport old = waits.report(c1).orElseThrow();
 
       System.out.printf("LCE swap gap %s -> %s: %d ms (old last heartbeat -> new first heartbeat)%n", c1, c3,
           fresh.firstHeartbeatMs() - old.lastHeartbeatMs());
@@ -180,7 +181,7 @@ class LinuxContainerExecutorSwapTest {
         assertEquals(containerUser, Files.getOwner(workerLog(worker)).getName(), worker + " wrote its report as "
             + containerUser);
       }
-      String completion = eventually(() -> app.completion(c1));
+      String completion = waits.eventually(() -> app.completion(c1));
       assertTrue(completion.startsWith("exit=" + ReplacementContract.REPLACED_EXIT_STATUS + " "), completion);
       assertTrue(completion.contains(ReplacementContract.replacedDiagnostic(c1, c3)), completion);
 
@@ -233,9 +234,9 @@ class LinuxContainerExecutorSwapTest {
     ReplacingApplication app = ReplacingApplication.submit(files, cluster.client(), "lce-restart");
     try {
       // Ignores SIGTERM (without a word): it is being stopped for the whole grace, until SIGKILL.
-      String c1 = allocated(app, app.command("stubborn"));
-      beating(c1, 3);
-      String c3 = allocated(app, app.command("replace " + c1));
+      String c1 = waits.allocated(app, app.command("stubborn"));
+      waits.beating(c1, 3);
+      String c3 = waits.allocated(app, app.command("replace " + c1));
       await().atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> nmContainer(c1)
           .map(Container::getContainerState), Optional.of(ContainerState.KILLING)::equals);
       assertTrue(gatesFolder(c3).isPresent() && !Files.exists(gatesFolder(c3).get().resolve(c3 + ".open")),
@@ -245,8 +246,8 @@ class LinuxContainerExecutorSwapTest {
       cluster.restartNodeManager(0);
 
       WorkerReport fresh = await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
-          .until(() -> report(c3), r -> r.isPresent() && r.get().heartbeats() >= 3).orElseThrow();
-      WorkerReport old = report(c1).orElseThrow();
+          .until(() -> waits.report(c3), r -> r.isPresent() && r.get().heartbeats() >= 3).orElseThrow();
+      WorkerReport old = waits.report(c1).orElseThrow();
       assertTrue(fresh.firstHeartbeatMs() > restartedAt, c3 + "'s command ran after the restart");
       assertTrue(old.lastHeartbeatMs() < fresh.firstHeartbeatMs(),
           "old last heartbeat " + old.lastHeartbeatMs() + " precedes new first " + fresh.firstHeartbeatMs());
@@ -254,7 +255,7 @@ class LinuxContainerExecutorSwapTest {
       assertEquals(1, cluster.report().times(c3, "start").size(), c3 + " started once");
       assertEquals(containerUid, Files.getAttribute(Path.of("/proc", Long.toString(fresh.pid())), "unix:uid"),
           c3 + "'s worker process runs as " + containerUser);
-      String completion = eventually(() -> app.completion(c1));
+      String completion = waits.eventually(() -> app.completion(c1));
       assertTrue(completion.startsWith("exit=" + ReplacementContract.REPLACED_EXIT_STATUS + " "), completion);
       assertTrue(completion.contains(ReplacementContract.replacedDiagnostic(c1, c3)), completion);
     } finally {
@@ -279,22 +280,9 @@ class LinuxContainerExecutorSwapTest {
         .get(ContainerId.fromString(containerId)));
   }
 
-  private static String allocated(ReplacingApplication app, long request) {
-    return eventually(() -> app.containerOf(request));
-  }
 
-  private static WorkerReport beating(String containerId, int heartbeats) {
-    return await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
-        .until(() -> report(containerId), r -> r.isPresent() && r.get().heartbeats() >= heartbeats).orElseThrow();
-  }
 
-  private static Optional<WorkerReport> report(String containerId) throws Exception {
-    return cluster.report().workers().stream().filter(r -> r.containerId().equals(containerId)).findFirst();
-  }
 
-  private static <T> T eventually(Callable<Optional<T>> value) {
-    return await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(value, Optional::isPresent).orElseThrow();
-  }
 
   /** "<exit code> <output>" of a short command. */
   private static String run(String... command) throws InterruptedException {
