@@ -136,6 +136,17 @@ class FlinkInPlaceRestartTest {
     List<JobRecords.Entry> entries = awaitRecords("v2", 40);
     assertStateContinues(entries, "v1", "v2");
     long inPlace = downtime(entries, "v1", "v2");
+    // The TaskManager JVMs' start splits the downtime: before it the swap, after it Flink's own restart.
+    long lastV1 = lastBefore(entries, "v1", "v2");
+    long firstV2 = firstOf(entries, "v2");
+    List<Long> jvmStarts = new ArrayList<>();
+    for (String container : newTaskManagers.keySet()) {
+      jvmStarts.add(TaskManagerProcesses.startedAtMs(container).orElseThrow());
+    }
+    System.out.printf("in place: last v1 record -> new TaskManager JVMs started %s ms; last JVM start -> first v2"
+        + " record %d ms (the TaskManager JVM start and Flink's restart: the floor of an in-place restart)%n",
+        jvmStarts.stream().map(t -> t - lastV1).toList(), firstV2 - jvmStarts.stream().mapToLong(t -> t).max()
+            .orElseThrow());
 
     // The same change the ordinary way, on the same cluster: savepoint, kill, resubmit.
     long ordinaryStarted = System.currentTimeMillis();
@@ -361,11 +372,19 @@ class FlinkInPlaceRestartTest {
 
   /** From the last record of the old version to the first one of the new version. */
   private static long downtime(List<JobRecords.Entry> entries, String before, String after) {
-    long firstAfter = entries.stream().filter(e -> e.version().equals(after)).mapToLong(JobRecords.Entry::atMs)
-        .min().orElseThrow();
-    long lastBefore = entries.stream().filter(e -> e.version().equals(before) && e.atMs() <= firstAfter)
+    return firstOf(entries, after) - lastBefore(entries, before, after);
+  }
+
+  /** The last record of version {@code before} that came before the first one of version {@code after}. */
+  private static long lastBefore(List<JobRecords.Entry> entries, String before, String after) {
+    long firstAfter = firstOf(entries, after);
+    return entries.stream().filter(e -> e.version().equals(before) && e.atMs() <= firstAfter)
         .mapToLong(JobRecords.Entry::atMs).max().orElseThrow();
-    return firstAfter - lastBefore;
+  }
+
+  private static long firstOf(List<JobRecords.Entry> entries, String version) {
+    return entries.stream().filter(e -> e.version().equals(version)).mapToLong(JobRecords.Entry::atMs).min()
+        .orElseThrow();
   }
 
   static RestartReport restartInPlace(ApplicationId appId, String version, StateMode mode) throws Exception {

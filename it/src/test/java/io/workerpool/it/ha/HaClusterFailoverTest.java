@@ -1,5 +1,6 @@
 package io.workerpool.it.ha;
 
+import static io.workerpool.it.Workers.assertEachNewWorkerStartedAfterItsOldOne;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static org.awaitility.Awaitility.await;
@@ -80,6 +81,7 @@ class HaClusterFailoverTest {
           .await(Duration.ofMinutes(2));
       assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
       awaitRunning(cluster.report(), attempt(appId, 2), 2);
+      assertEquals(2, assertEachNewWorkerStartedAfterItsOldOne(status, cluster.report()));
 
       ha.restartStopped();
       assertEquals(1, ha.activeIndex(), "the restarted rm0 is a standby");

@@ -1,5 +1,6 @@
 package io.workerpool.it.rm;
 
+import static io.workerpool.it.Workers.assertEachNewWorkerStartedAfterItsOldOne;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static org.awaitility.Awaitility.await;
@@ -12,6 +13,7 @@ import io.workerpool.it.app.TestApplication.SubmitOptions;
 import io.workerpool.it.cluster.TestCluster;
 import io.workerpool.it.cluster.WorkerPoolSettings;
 import io.workerpool.proto.UpdatePhase;
+import io.workerpool.proto.UpdateStatus;
 import java.time.Duration;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.NodeState;
@@ -66,8 +68,10 @@ class RmRestartTest {
     try (WorkerPoolClient client = new WorkerPoolClient()) {
       client.init(cluster.config());
       client.start();
-      assertEquals(UpdatePhase.SUCCEEDED, client.updateApplication(appId, app.amLaunchContext("2", 2, 128))
-          .await(Duration.ofMinutes(2)).getPhase());
+      UpdateStatus updated = client.updateApplication(appId, app.amLaunchContext("2", 2, 128))
+          .await(Duration.ofMinutes(2));
+      assertEquals(UpdatePhase.SUCCEEDED, updated.getPhase());
+      assertEquals(2, assertEachNewWorkerStartedAfterItsOldOne(updated, cluster.report()));
     }
     awaitRunning(cluster.report(), attempt(appId, 2), 2);
 

@@ -1,5 +1,6 @@
 package io.workerpool.it.rm;
 
+import static io.workerpool.it.Workers.assertEachNewWorkerStartedAfterItsOldOne;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static org.awaitility.Awaitility.await;
@@ -173,6 +174,7 @@ class UpdateScenariosTest {
 
     assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
     assertEquals(nodes, nodesOf(awaitRunning(cluster.report(), attempt(appId, 2), 4)));
+    assertEquals(4, assertEachNewWorkerStartedAfterItsOldOne(status, cluster.report()));
     assertTrue(status.getWorkersList().stream().allMatch(w -> !w.getNewContainerId().isEmpty()),
         "every pooled worker went to the new attempt: " + status);
     Map<ApplicationId, Long> workerMb = Map.of(appId, (long) WORKER_MB, greedy, 512L);
@@ -337,6 +339,7 @@ class UpdateScenariosTest {
     UpdateStatus status = client.updateApplication(appId, app.amLaunchContext(version, workers, WORKER_MB))
         .await(Duration.ofMinutes(2));
     assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
+    assertEachNewWorkerStartedAfterItsOldOne(status, cluster.report());
     return status;
   }
 

@@ -1,5 +1,6 @@
 package io.workerpool.it.security;
 
+import static io.workerpool.it.Workers.assertEachNewWorkerStartedAfterItsOldOne;
 import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static io.workerpool.it.Workers.containerIds;
@@ -23,6 +24,7 @@ import io.workerpool.it.cluster.TestCluster;
 import io.workerpool.it.cluster.UpdateFixture;
 import io.workerpool.proto.UpdateApplicationRequest;
 import io.workerpool.proto.UpdatePhase;
+import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerPoolGrpc;
 import io.workerpool.protocol.LaunchContextCodec;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
@@ -112,7 +114,9 @@ class WorkerPoolTlsTest {
     assertEquals(attempt(appId, 1), cluster.client().getApplicationReport(appId).getCurrentApplicationAttemptId());
     assertEquals(workers, containerIds(cluster.report().running(attempt(appId, 1))));
 
-    assertEquals(UpdatePhase.SUCCEEDED, update(cluster.config(), appId, v2).getPhase());
+    UpdateStatus updated = update(cluster.config(), appId, v2);
+    assertEquals(UpdatePhase.SUCCEEDED, updated.getPhase());
+    assertEquals(2, assertEachNewWorkerStartedAfterItsOldOne(updated, cluster.report()));
     List<WorkerReport> v2Workers = awaitRunning(cluster.report(), attempt(appId, 2), 2);
     assertTrue(v2Workers.stream().allMatch(w -> w.fileVersion().equals("2")), v2Workers.toString());
     app.stopAttempt(attempt(appId, 2).toString());

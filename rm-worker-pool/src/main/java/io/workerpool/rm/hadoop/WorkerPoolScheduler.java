@@ -26,7 +26,6 @@ import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerState;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.ExecutionType;
-import org.apache.hadoop.yarn.api.records.Priority;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.ResourceRequest;
 import org.apache.hadoop.yarn.api.records.SchedulingRequest;
@@ -67,6 +66,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private final ContainerConversion conversion = new ContainerConversion(this);
   private final UserUsageCarryOver userUsage = new UserUsageCarryOver(this);
   private final Map<ApplicationAttemptId, ServedAsks<AskKey>> servedAsks = new ConcurrentHashMap<>();
+  private final AwaitedWorkerAsks awaitedAsks =
+      new AwaitedWorkerAsks(capability -> getNormalizedResource(capability, getMaximumResourceCapability()));
   /** New AM containers converted from AM1's place, handed over at the attempt's next allocate. */
   private final Map<ApplicationAttemptId, RMContainer> amContainersToHandOver = new ConcurrentHashMap<>();
   /** Containers whose process ended but whose place the pool holds: their node will not report them again. */
@@ -77,11 +78,6 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private int conversionsPerLock;
   private long swapAlignmentMs;
 
-  private record AskKey(Priority priority, long allocationRequestId, Resource capability) {
-    static AskKey of(ResourceRequest request) {
-      return new AskKey(request.getPriority(), request.getAllocationRequestId(), request.getCapability());
-    }
-  }
 
   @Override
   public void serviceInit(Configuration conf) throws Exception {
@@ -199,6 +195,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
           userUsage.attemptRemoved(old);
         }
         servedAsks.remove(attemptId);
+        awaitedAsks.forget(attemptId);
         amContainersToHandOver.remove(attemptId);
         updates().attemptEnded(attemptId, removed.getFinalAttemptState().name());
       }
@@ -357,12 +354,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         return null;
       });
     }
-    List<ResourceRequest> rest = withoutServedCounts(attemptId, ask);
+    List<ResourceRequest> rest = awaitedAsks.withRemembered(attemptId, withoutServedCounts(attemptId, ask));
     if (!rest.isEmpty() && (updates().hasPool(attemptId) || updates().amPlace().waitsFor(attemptId))) {
       rest = serveFromPool(attemptId, rest);
       // Journaled before the new attempt receives them (this call's response), out of the write lock.
       updates().conversionsDone(attemptId);
     }
+    rest = awaitedAsks.holdBack(attemptId, rest, updates().awaitedWorkers(attemptId));
     return super.allocate(attemptId, rest, withoutReservedTags(attemptId, schedulingRequests), release,
         blacklistAdditions, blacklistRemovals, updateRequests);
   }
@@ -397,7 +395,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         rest.add(request);
       } else {
         ledger.served(AskKey.of(request), request.getNumContainers(), count);
-        rest.add(withCount(request, request.getNumContainers() - count));
+        rest.add(AskKey.withCount(request, request.getNumContainers() - count));
       }
     }
     return rest;
@@ -507,7 +505,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     updates().amPlace().taken(place, am.getContainerId(), asked);
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
-      rest.add(request == amAsk ? withCount(request, request.getNumContainers() - 1) : request);
+      rest.add(request == amAsk ? AskKey.withCount(request, request.getNumContainers() - 1) : request);
     }
     return rest;
   }
@@ -523,16 +521,11 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     for (ResourceRequest request : ask) {
       int count = ResourceRequest.isAnyLocation(request.getResourceName())
           ? ledger.adjust(AskKey.of(request), request.getNumContainers()) : request.getNumContainers();
-      adjusted.add(count == request.getNumContainers() ? request : withCount(request, count));
+      adjusted.add(count == request.getNumContainers() ? request : AskKey.withCount(request, count));
     }
     return adjusted;
   }
 
-  private static ResourceRequest withCount(ResourceRequest request, int count) {
-    ResourceRequest copy = ResourceRequest.clone(request);
-    copy.setNumContainers(count);
-    return copy;
-  }
 
   /** Hosts an ANY ask is restricted to (when it does not relax locality), else empty. */
   private static Set<String> onlyNodes(ResourceRequest any, List<ResourceRequest> ask) {

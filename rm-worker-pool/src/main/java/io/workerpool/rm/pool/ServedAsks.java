@@ -27,9 +27,13 @@ public final class ServedAsks<K> {
 
   private final Map<K, Countdown> countdowns = new HashMap<>();
 
-  /** The pool served {@code served} containers of an ask for {@code asked}. */
+  /**
+   * The pool served {@code served} containers of an ask for {@code asked}. An ask asked again for the AM (held back
+   * while pooled workers were awaited) is lower than the AM's last count, which stays what the AM counts down from.
+   */
   public void served(K key, int asked, int served) {
-    countdowns.put(key, new Countdown(asked - served, asked));
+    Countdown counting = countdowns.get(key);
+    countdowns.put(key, new Countdown(asked - served, counting == null ? asked : Math.max(counting.lastSeen, asked)));
   }
 
   /** The count to pass to the scheduler for the AM's count {@code asked}. */

@@ -2,6 +2,7 @@ package io.workerpool.rm.update;
 
 import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.WorkerState;
+import io.workerpool.protocol.LaunchContextCodec;
 import io.workerpool.rm.pool.PoolMatch;
 import io.workerpool.rm.pool.PoolMatcher;
 import io.workerpool.rm.pool.PooledWorker;
@@ -295,6 +296,22 @@ public final class UpdateManager {
       pooled.add(a.heldAm.containerId());
     }
     return pooled;
+  }
+
+  /**
+   * The sizes of the pooled (or held) workers that a restarted RM still expects to hear of from their nodes, for the
+   * new attempt's asks: the pool may yet serve them, so their asks must not be scheduled elsewhere meanwhile. Empty
+   * once every worker is heard of or written off (claim deadline).
+   */
+  public synchronized List<Resource> awaitedWorkers(ApplicationAttemptId attemptId) {
+    ActiveUpdate a = active.get(attemptId.getApplicationId());
+    if (a == null || !attemptId.equals(a.newAttempt) || a.poolClosed || a.unreported.isEmpty()) {
+      return List.of();
+    }
+    return a.unreported.values().stream()
+        .filter(r -> r.getState() == WorkerState.POOLED || r.getState() == WorkerState.HELD)
+        .map(r -> LaunchContextCodec.decode(r.getResource()))
+        .toList();
   }
 
   public synchronized boolean hasPool(ApplicationAttemptId attemptId) {

@@ -50,4 +50,14 @@ class ServedAsksTest {
 
     assertEquals(7, asks.adjust("other", 7));
   }
+
+  @Test
+  void anAskAskedAgainForTheAmKeepsTheAmsOwnCountToCountDownFrom() {
+    ServedAsks<String> asks = new ServedAsks<>();
+    // The AM asked for 4; the pool served 2, the other 2 were held back and are asked again for the AM later.
+    asks.served("k", 4, 2);
+    asks.served("k", 2, 2);
+
+    assertEquals(List.of(0, 0, 0, 0), replay(asks, 3, 2, 1, 0));
+  }
 }
