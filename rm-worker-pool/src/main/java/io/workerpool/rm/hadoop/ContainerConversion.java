@@ -146,9 +146,9 @@ final class ContainerConversion {
   /**
    * Gives the AM the containers converted under this hold of the write lock. Each node's C3s of this
    * hold form one batch (a hold converts whole nodes): their tokens tell the node how many to expect,
-   * so that it stops their old containers
-   * together once all are ready, and no earlier than {@code swapAt} (epoch ms) if that is not 0. Not done per conversion: a completion can remove a container from
-   * the attempt's newly allocated containers only by scanning that list
+   * so that it stops their old containers together once all are ready, and no earlier than
+   * {@code swapAt} (epoch ms) if that is not 0. Not done per conversion: a completion can remove a
+   * container from the attempt's newly allocated containers only by scanning that list
    * ({@code FiCaSchedulerApp.containerCompleted}), so growing it while converting could make a pool
    * of n containers cost n² comparisons.
    */

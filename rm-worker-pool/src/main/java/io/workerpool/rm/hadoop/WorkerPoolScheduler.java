@@ -78,7 +78,6 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private int conversionsPerLock;
   private long swapAlignmentMs;
 
-
   @Override
   public void serviceInit(Configuration conf) throws Exception {
     MaxAttemptsOverride.selfCheck();
@@ -92,7 +91,8 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       throw new IllegalArgumentException(WorkerPoolConfigKeys.CONVERSIONS_PER_LOCK + " must be at least 1, not "
           + conversionsPerLock);
     }
-    swapAlignmentMs = conf.getLong(WorkerPoolConfigKeys.SWAP_ALIGNMENT_MS, WorkerPoolConfigKeys.DEFAULT_SWAP_ALIGNMENT_MS);
+    swapAlignmentMs = conf.getLong(WorkerPoolConfigKeys.SWAP_ALIGNMENT_MS,
+        WorkerPoolConfigKeys.DEFAULT_SWAP_ALIGNMENT_MS);
     if (swapAlignmentMs < 0) {
       throw new IllegalArgumentException(WorkerPoolConfigKeys.SWAP_ALIGNMENT_MS + " must be 0 or more, not "
           + swapAlignmentMs);
