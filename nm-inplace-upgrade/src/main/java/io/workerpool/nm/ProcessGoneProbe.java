@@ -13,12 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells whether a stopped container's processes are gone. Where the host's process table can be read
- * ({@link ProcessGroups}, no fork), nothing left of its process group is the answer, whether or not the
- * NodeManager has seen the exit yet (its launch thread and dispatcher add tens of milliseconds on a busy
- * node). Otherwise the NodeManager must have seen its launched process exit and the executor's liveness
- * check must find none of its group (DefaultContainerExecutor, LinuxContainerExecutor and its Docker
- * runtime each for their own kind of container). Children get SIGKILL only at the end of the grace.
+ * Tells whether a stopped container's processes are gone: the NodeManager has seen its launched
+ * process exit, and nothing is left of its process group (children get SIGKILL only at the end of the
+ * grace period). The group is looked up in the host's process table ({@link ProcessGroups}, no fork);
+ * where that cannot be read, the executor's liveness check answers (DefaultContainerExecutor,
+ * LinuxContainerExecutor and its Docker runtime each for their own kind of container).
  */
 final class ProcessGoneProbe {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessGoneProbe.class);
@@ -47,16 +46,16 @@ final class ProcessGoneProbe {
    *     then, when its processes got SIGKILL if they were known at all
    */
   boolean isGone(Container container, Container checkAs, String pid, Set<Long> group, boolean graceOver) {
-    Long pgid = ProcessGroups.groupId(pid);
-    Optional<Boolean> groupAlive = pgid != null ? groups.anyAlive(pgid, group) : Optional.empty();
-    if (groupAlive.isPresent()) {
-      return !groupAlive.get();
-    }
     if (!exited(container)) {
       return false;
     }
     if (pid == null) {
       return container == null || graceOver;
+    }
+    Long pgid = ProcessGroups.groupId(pid);
+    Optional<Boolean> groupAlive = pgid != null ? groups.anyAlive(pgid, group) : Optional.empty();
+    if (groupAlive.isPresent()) {
+      return !groupAlive.get();
     }
     try {
       return !exec.isContainerAlive(new ContainerLivenessContext.Builder().setContainer(checkAs)

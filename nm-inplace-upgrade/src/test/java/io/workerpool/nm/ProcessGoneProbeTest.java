@@ -46,7 +46,7 @@ class ProcessGoneProbeTest {
   }
 
   @Test
-  void aGroupGoneFromTheProcessTableIsGoneBeforeTheNodeManagerSeesTheExit() throws Exception {
+  void anExitedContainerIsGoneOnlyOnceNothingOfItsGroupIsLeftInTheProcessTable() throws Exception {
     ProcessGoneProbe onThisHost = new ProcessGoneProbe(null, ProcessGroups.ofThisHost());
     // setsid execs sleep as the leader of a group of its own, as a container's launch does.
     Process leader = new ProcessBuilder("setsid", "sleep", "30").start();
@@ -57,7 +57,8 @@ class ProcessGoneProbeTest {
     } finally {
       leader.destroyForcibly().waitFor();
     }
-    assertTrue(onThisHost.isGone(in(ContainerState.KILLING), null, pid, null, false),
-        "nothing of its group is left, though the NodeManager has not seen the exit yet");
+    assertTrue(onThisHost.isGone(in(ContainerState.DONE), null, pid, null, false), "nothing of its group is left");
+    assertFalse(onThisHost.isGone(in(ContainerState.KILLING), null, pid, null, false),
+        "not before the NodeManager has seen the exit");
   }
 }

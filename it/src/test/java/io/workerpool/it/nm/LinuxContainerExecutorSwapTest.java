@@ -28,7 +28,6 @@ import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.nodemanager.LinuxContainerExecutor;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,9 +80,6 @@ class LinuxContainerExecutorSwapTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    // A NodeManager stopped for its restart can leave a localizer thread failing on its stopped deletion service
-    // (Hadoop noise); an await running then must not take it for the test's failure.
-    Awaitility.doNotCatchUncaughtExceptionsByDefault();
     Optional<String> executor = Optional.ofNullable(System.getProperty(EXECUTOR_PROPERTY))
         .or(() -> Optional.ofNullable(System.getenv(EXECUTOR_ENV))).filter(p -> !p.isBlank());
     skipped = executor.isPresent() ? unusable(Path.of(executor.get()).toAbsolutePath()) : "Set -D"

@@ -31,7 +31,6 @@ import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerReport;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Container;
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,9 +56,6 @@ class NodeManagerRestartDuringSwapTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    // A NodeManager stopped for its restart can leave a localizer thread failing on its stopped deletion service
-    // (Hadoop noise); an await running then must not take it for the test's failure.
-    Awaitility.doNotCatchUncaughtExceptionsByDefault();
     TestCluster.Builder builder = TestCluster.builder("nm-restart-swap").nodeManagers(1).restartableNodeManagers()
         .set(NmWorkerPoolConfig.STOP_GRACE_MS, Long.toString(GRACE_MS))
         .set(NmWorkerPoolConfig.STOP_TIMEOUT_MS, "30000");
@@ -97,8 +93,10 @@ class NodeManagerRestartDuringSwapTest {
   void restartWhileTheOldContainerIsBeingStopped() throws Exception {
     // The old workers log SIGTERM and go on: they are being stopped for the whole grace period.
     Swap swap = restartDuring("stopping", WorkerFault.IGNORE_TERM, WorkerFault.NONE, c1 -> {
+      // Its own report of the SIGTERM: the NodeManager sends it a moment after C1 is KILLING (a batch's SIGTERMs go
+      // out together).
       await().atMost(WAIT).pollInterval(Duration.ofMillis(10))
-          .until(() -> nmContainer(c1).map(Container::getContainerState), Optional.of(ContainerState.KILLING)::equals);
+          .until(() -> cluster.report().times(c1, "term"), terms -> !terms.isEmpty());
       return awaitReplacement(c1, ContainerState.SCHEDULED);
     });
 
@@ -148,8 +146,12 @@ class NodeManagerRestartDuringSwapTest {
         .findFirst().orElseThrow();
     assertEquals(WorkerState.REPLACED, record.getState(), record.toString());
     assertEquals(c3, record.getNewContainerId(), record.toString());
-    // The RM notes any other exit status of the old container than the replaced one (-120).
-    assertEquals("", record.getReason(), "the RM saw " + c1 + " end with the replaced status: " + record);
+    // The RM notes any other exit status of the old container than the replaced one (-120). One other end is
+    // allowed: a restart shortly before or after the swap can leave the old container out of one of the node's
+    // reports before its -120 reached the RM, which the RM then counts as lost (-100, "not reported"). Never a
+    // LOST (154) or the container's own exit code: its process was not lost, it was stopped for the swap.
+    assertTrue(record.getReason().isEmpty() || record.getReason().contains("(exit -100: Container " + c1
+        + " was running but not reported from "), "the RM saw " + c1 + " end with the replaced status: " + record);
 
     // The new worker runs, once, and heartbeats well after the restart.
     WorkerReport fresh = await().atMost(WAIT).pollInterval(Duration.ofMillis(100))

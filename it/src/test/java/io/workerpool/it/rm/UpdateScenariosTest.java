@@ -51,7 +51,6 @@ import org.apache.hadoop.yarn.server.resourcemanager.RMAuditLogger;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.QueueMetrics;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,9 +68,6 @@ class UpdateScenariosTest {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    // After a failed download the NM's localizer thread dies with an InterruptedException (Hadoop noise);
-    // awaits in whichever test runs then must not take it for that test's failure.
-    Awaitility.doNotCatchUncaughtExceptionsByDefault();
     TestCluster.Builder builder = TestCluster.builder("update-scenarios").nodeManagers(2)
         .set("yarn.acl.enable", "true")
         .set("yarn.admin.acl", OWNER)
@@ -85,7 +81,6 @@ class UpdateScenariosTest {
 
   @AfterAll
   static void stopCluster() throws Exception {
-    Awaitility.reset();
     if (fixture != null) {
       fixture.close();
     }
