@@ -7,8 +7,10 @@ import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.ReplacementContract.Batch;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -465,10 +467,13 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
     }
     List<HeldLaunch> due = held.values().stream()
         .filter(l -> l.phase() == Phase.PREPARED && l.batch().key().equals(key)).toList();
-    Map<Long, Set<Long>> groups = c1Groups(due);
+    // Read before the kill: the cleanup makes the executor forget C1's pid file.
+    Map<HeldLaunch, String> pids = new IdentityHashMap<>();
+    due.forEach(member -> pids.put(member, exec.getProcessId(member.c1().getContainerId())));
+    Map<Long, Set<Long>> groups = c1Groups(pids.values());
     for (HeldLaunch member : due) {
       metrics.preparedWaitMs.add(now - member.preparedAt());
-      stopReplaced(member, now, groups);
+      stopReplaced(member, now, pids.get(member), groups);
     }
     metrics.batchSize.add(due.size());
     LOG.info("Stopping {} old container(s) of batch {} together ({} expected on this node)", due.size(), key,
@@ -511,34 +516,39 @@ public class InPlaceContainersLauncher extends ContainersLauncher {
   }
 
   /**
-   * Under lock: the processes of each member's C1 group, from one scan of the process table (empty if it cannot
-   * be read): once a group's leader has exited, its other processes can only be found by scanning.
+   * Under lock: the processes of the groups these C1 pids lead, from one scan of the process table (empty if it
+   * cannot be read): once a group's leader has exited, its other processes can only be found by scanning.
    */
-  private Map<Long, Set<Long>> c1Groups(List<HeldLaunch> members) {
+  private Map<Long, Set<Long>> c1Groups(Collection<String> pids) {
     Set<Long> pgids = new HashSet<>();
-    for (HeldLaunch member : members) {
-      Long pgid = ProcessGroups.groupId(exec.getProcessId(member.c1().getContainerId()));
+    for (String pid : pids) {
+      Long pgid = ProcessGroups.groupId(pid);
       if (pgid != null) {
         pgids.add(pgid);
       }
     }
-    Map<Long, Set<Long>> groups = pgids.isEmpty() ? null : processGroups.members(pgids);
+    if (pgids.isEmpty()) {
+      return Map.of();
+    }
+    Map<Long, Set<Long>> groups = processGroups.members(pgids);
     return groups == null ? Map.of() : groups;
   }
 
-  /** Under lock: stops C1 of a prepared member; the member's own poll then waits for C1 to be gone. */
-  private void stopReplaced(HeldLaunch launch, long now, Map<Long, Set<Long>> groups) {
+  /**
+   * Under lock: stops C1 of a prepared member; the member's own poll then waits for C1 to be gone.
+   *
+   * @param pid C1's pid as the executor knew it before the batch's stops, or null
+   */
+  private void stopReplaced(HeldLaunch launch, long now, String pid, Map<Long, Set<Long>> groups) {
     Container c1 = launch.c1();
     ContainerId c1Id = c1.getContainerId();
     if (c1.getContainerState() != ContainerState.RUNNING) {
       // It ended (or is ending) by itself meanwhile: C3 takes its place once it is gone.
       LOG.info("{} is {}, no longer RUNNING: {} takes its place once it is gone", c1Id, c1.getContainerState(),
           launch.c3Id());
-      launch.stopping(c1, exec.getProcessId(c1Id), null, now, now + settings.stopTimeoutMs());
+      launch.stopping(c1, pid, null, now, now + settings.stopTimeoutMs());
       return;
     }
-    // Read before the kill: the cleanup makes the executor forget C1's pid file.
-    String pid = exec.getProcessId(c1Id);
     launch.stopping(c1, pid, groupOf(pid, groups), now, now + settings.stopTimeoutMs());
     replacing.add(c1Id);
     try {

@@ -23,9 +23,12 @@ import java.util.Set;
  */
 final class ProcessGroups {
   private final Path proc;
+  /** Whether this host's process table can be read at all (checked once: it does not change while the NM runs). */
+  private final boolean readable;
 
   ProcessGroups(Path proc) {
     this.proc = proc;
+    this.readable = Files.isReadable(proc.resolve("self/stat"));
   }
 
   /** A container's pid as the id of the group it leads, or null if it is not a number. */
@@ -44,7 +47,7 @@ final class ProcessGroups {
    *     null to scan the whole table once the leader is gone
    */
   Optional<Boolean> anyAlive(long pgid, Set<Long> knownMembers) {
-    if (!Files.isReadable(proc.resolve("self/stat"))) {
+    if (!readable) {
       return Optional.empty();
     }
     if (isMember(proc.resolve(Long.toString(pgid)), pgid)) {

@@ -360,7 +360,10 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       // Journaled before the new attempt receives them (this call's response), out of the write lock.
       updates().conversionsDone(attemptId);
     }
-    rest = awaitedAsks.holdBack(attemptId, rest, updates().awaitedWorkers(attemptId));
+    if (!rest.isEmpty()) {
+      // Nothing is remembered for an attempt whose asks are empty here: remembered asks were added to them.
+      rest = awaitedAsks.holdBack(attemptId, rest, updates().awaitedWorkers(attemptId));
+    }
     return super.allocate(attemptId, rest, withoutReservedTags(attemptId, schedulingRequests), release,
         blacklistAdditions, blacklistRemovals, updateRequests);
   }
