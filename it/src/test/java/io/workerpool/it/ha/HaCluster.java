@@ -54,6 +54,7 @@ final class HaCluster implements AutoCloseable {
           .set(YarnConfiguration.RECOVERY_ENABLED, "true")
           .set(YarnConfiguration.RM_WORK_PRESERVING_RECOVERY_ENABLED, "true")
           .set(YarnConfiguration.RM_STORE, ZKRMStateStore.class.getName())
+          .set(YarnConfiguration.RM_APPLICATION_MASTER_SERVICE_PROCESSORS, CrashableAmService.class.getName())
           // NodeManagers, AMs and clients try the other RM within a second instead of 30 s.
           .set(YarnConfiguration.RESOURCEMANAGER_CONNECT_RETRY_INTERVAL_MS, "500")
           .set(YarnConfiguration.CLIENT_FAILOVER_SLEEPTIME_BASE_MS, "100")
@@ -113,12 +114,12 @@ final class HaCluster implements AutoCloseable {
    *
    * @return the index of the RM that is active now
    */
-  int killActive() {
+  int killActive() throws InterruptedException {
     int dead = activeIndex();
     // A crashed RM drops its connections and clients fail over. MiniYARNCluster can only stop it, and a stopping RM
-    // may answer a call in flight with an InterruptedException, on which an AM does not fail over but exits (seen
-    // once in HaClusterFailoverTest). Closing its AM endpoint first makes such a call fail on the connection.
-    cluster.yarn().getResourceManager(dead).getApplicationMasterService().stop();
+    // answers an AM call in flight with an InterruptedException, on which the AM exits instead of failing over (seen
+    // in HaClusterFailoverTest and UpdateFailoverTest): the RM stops answering its AMs first.
+    CrashableAmService.crash(cluster.yarn().getResourceManager(dead).getRMContext());
     cluster.yarn().stopResourceManager(dead);
     int now = activeIndex();
     if (now == dead) {

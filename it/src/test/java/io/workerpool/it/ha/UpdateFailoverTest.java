@@ -151,6 +151,9 @@ class UpdateFailoverTest {
       System.out.println(shown + err);
       UpdateStatus status = client.latestUpdate(appId);
       System.out.println(status);
+      for (int n = 1; n <= 3; n++) {
+        System.out.println("AM of attempt " + n + ": " + cluster.report().amLines(attempt(appId, n).toString()));
+      }
       assertEquals(atKill.getUpdateId(), status.getUpdateId(), "no second update was started (a call retried on"
           + " the new RM returns the update of its request id)");
       assertTrue(shown.contains("update " + status.getUpdateId() + " of " + appId + ": " + status.getPhase()),

@@ -262,8 +262,14 @@ class FullClusterUpdateTest {
         .filter(c -> c.getApplicationAttemptId().getApplicationId().equals(hungry)).count();
   }
 
+  /**
+   * Memory the scheduler could still give out. Counted as the root queue does, with reservations: the hungry
+   * application's reservation on a full node caps the queue, and the memory left on another node stays unused.
+   */
   private long freeMb() {
-    return scheduler().getAllNodes().stream().mapToLong(n -> n.getUnallocatedResource().getMemorySize()).sum();
+    CapacityScheduler scheduler = scheduler();
+    return scheduler.getClusterResource().getMemorySize()
+        - scheduler.getRootQueue().getQueueResourceUsage().getUsed().getMemorySize();
   }
 
   private NodeId amNode(ApplicationId appId) {

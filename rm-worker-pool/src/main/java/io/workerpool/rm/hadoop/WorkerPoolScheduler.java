@@ -190,6 +190,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
           event = new AppAttemptRemovedSchedulerEvent(attemptId, removed.getFinalAttemptState(), true);
         }
         FiCaSchedulerApp old = getApplicationAttempt(attemptId);
+        updates().attemptEnding(attemptId);
         super.handle(event);
         if (handedOver) {
           userUsage.attemptRemoved(old);

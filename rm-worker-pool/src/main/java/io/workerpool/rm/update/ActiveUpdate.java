@@ -31,6 +31,8 @@ final class ActiveUpdate {
   final List<PooledWorker> pool = new ArrayList<>();
   /** The claim deadline passed or the new attempt ended: nothing goes back into the pool. */
   boolean poolClosed;
+  /** The scheduler is ending the new attempt: its containers' completions must not end the update as a success. */
+  boolean newAttemptEnding;
   /** AM1's container, ended but still charged: the place the new AM's container takes. */
   PooledWorker heldAm;
   /** Pooled workers whose process ended: their containers hold the place, nothing runs on the node. */

@@ -459,6 +459,18 @@ public final class UpdateManager {
   }
 
   /**
+   * The scheduler is about to end the attempt, and with it the containers it holds: when it is the new attempt of an
+   * update in flight, the pool those completions drain does not make the update succeed ({@link #attemptEnded}
+   * fails it). Records and returns.
+   */
+  public synchronized void attemptEnding(ApplicationAttemptId attemptId) {
+    ActiveUpdate a = active.get(attemptId.getApplicationId());
+    if (a != null && attemptId.equals(a.newAttempt)) {
+      a.newAttemptEnding = true;
+    }
+  }
+
+  /**
    * The attempt ended; when it is the new attempt of an update in flight, or the old one ended by a kill of the
    * application, the update fails. Records and returns.
    */
@@ -486,7 +498,7 @@ public final class UpdateManager {
   /** The caller holds the monitor. */
   void finishIfDone(ActiveUpdate a) {
     if (a == null || a.update.phase() != UpdatePhase.CONVERTING || !a.pool.isEmpty() || !a.unreported.isEmpty()
-        || a.heldAm != null
+        || a.heldAm != null || a.newAttemptEnding
         || active.get(a.appId()) != a) {
       return;
     }

@@ -178,6 +178,29 @@ class UpdateInterleavingsTest {
     assertEquals(WorkerState.SWAP_FAILED, record(updates, worker(2, "a").containerId()).getState());
   }
 
+  /**
+   * The scheduler ends the new attempt (its AM died) and, with it, every container it holds, the pooled ones too:
+   * their completions empty the pool before the attempt's end is recorded, and must not make the update succeed.
+   */
+  @Test
+  void aNewAttemptThatEndsWhileWorkersArePooledFailsTheUpdateThoughItsEndEmptiesThePool() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a"), worker(3, "a")));
+    allocate(updates, 1, 10);
+    updates.containerCompleted(worker(2, "a").containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "replaced");
+    engine.runDue();
+
+    updates.attemptEnding(ATTEMPT_2);
+    updates.containerCompleted(worker(3, "a").containerId(), -100, "Container of a completed application");
+    updates.attemptEnded(ATTEMPT_2, "FAILED");
+    engine.runDue();
+
+    assertEquals(UpdatePhase.FAILED, updates.latest(APP).phase(), updates.latest(APP).snapshot().toString());
+    assertTrue(updates.latest(APP).snapshot().getDiagnostics().contains(ATTEMPT_2 + " ended (FAILED)"),
+        updates.latest(APP).snapshot().getDiagnostics());
+    assertEquals(WorkerState.REPLACED, record(updates, worker(2, "a").containerId()).getState());
+    assertEquals(WorkerState.LOST, record(updates, worker(3, "a").containerId()).getState());
+  }
+
   @Test
   void aNodeLostWhileItsWorkerIsConvertedEndsTheWorkerAndTheUpdate() throws Exception {
     UpdateManager updates = updating(List.of(worker(2, "a")));
