@@ -34,6 +34,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The normal cluster is full: a hungry application in the same queue waits for every free resource while
@@ -101,19 +103,28 @@ class FullClusterUpdateTest {
     assertTrue(hungryMost.get() <= hungryRunning(), "the hungry application got no place during the update");
   }
 
-  @Test
-  void aWorkerThatDiesWhilePooledKeepsItsPlaceAndComesBackOnItsNode() throws Exception {
-    List<WorkerReport> before = startBoth("dies");
+  /**
+   * POOLING: the worker dies while AM1 is being stopped, before the new attempt (and so the pool) exists; it is
+   * killed at the first phase seen from the one named on (the phase lasts about a node heartbeat here).
+   */
+  @ParameterizedTest
+  @EnumSource(value = UpdatePhase.class, names = {"POOLING", "LAUNCHING_AM"})
+  void aWorkerThatDiesDuringTheUpdateKeepsItsPlaceAndComesBackOnItsNode(UpdatePhase killFrom) throws Exception {
+    List<WorkerReport> before = startBoth("dies-" + killFrom);
     WorkerReport victim = before.get(0);
+    AtomicReference<UpdatePhase> killedIn = new AtomicReference<>();
     AtomicInteger hungryMost = sampleHungryDuring(() -> {
       UpdateStatus done = update(phase -> {
-        if (phase == UpdatePhase.LAUNCHING_AM) {
+        if (killedIn.get() == null && phase.getNumber() >= killFrom.getNumber()) {
           kill9(victim.pid());
+          killedIn.set(phase);
+          System.out.println("killed worker " + victim.containerId() + " in " + phase);
         }
       });
       assertEquals(UpdatePhase.SUCCEEDED, done.getPhase(), done.toString());
       WorkerRecord record = done.getWorkersList().stream()
-          .filter(w -> w.getOldContainerId().equals(victim.containerId())).findFirst().orElseThrow();
+          .filter(w -> w.getOldContainerId().equals(victim.containerId())).findFirst()
+          .orElseThrow(() -> new AssertionError("the worker killed in " + killedIn + " was not pooled: " + done));
       assertEquals(WorkerState.REPLACED, record.getState(), "the held place was claimed: " + record);
       assertEquals(victim.nodeId(), record.getNodeId());
     });

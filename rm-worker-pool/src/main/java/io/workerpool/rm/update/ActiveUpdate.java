@@ -37,6 +37,11 @@ final class ActiveUpdate {
   PooledWorker heldAm;
   /** Pooled workers whose process ended: their containers hold the place, nothing runs on the node. */
   final Set<ContainerId> held = new HashSet<>();
+  /**
+   * Workers whose process ended while AM1 was being stopped, before the pool existed, with how they ended: their
+   * containers hold the place for the pool the new attempt forms (or are released if none comes).
+   */
+  final Map<ContainerId, String> heldBeforePool = new HashMap<>();
   /** Resumed from the journal by this RM: its workers' containers come back with the nodes' registrations. */
   boolean restored;
   /** The new attempt as this RM recovered it from the state store (its AM may never have been launched). */

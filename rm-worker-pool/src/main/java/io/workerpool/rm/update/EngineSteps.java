@@ -8,6 +8,7 @@ import io.workerpool.rm.update.UpdateManager.UpdateListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +99,16 @@ final class EngineSteps {
     });
     listener.released(leftovers.size());
     LOG.info("Update {} released {} pooled containers: {}", a.update.id(), leftovers.size(), reason);
+  }
+
+  /** Releases places the update held and will not hand to a pool: the containers complete, their resources return. */
+  void releaseHeldPlaces(List<ContainerId> places, String reason) {
+    driver.underWriteLock(() -> {
+      places.forEach(id -> driver.release(id, "Released by the Worker Pool: " + reason));
+      return null;
+    });
+    listener.released(places.size());
+    LOG.info("Released {} held places: {}", places.size(), reason);
   }
 
   /**

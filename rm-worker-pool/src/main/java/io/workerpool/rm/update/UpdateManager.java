@@ -270,14 +270,35 @@ public final class UpdateManager {
           a.pool.add(worker);
           a.update.workerPooled(worker);
           a.unreported.remove(worker.containerId());
+          String how = a.heldBeforePool.remove(worker.containerId());
+          if (how != null) {
+            a.held.add(worker.containerId());
+            a.update.workerHeld(worker.containerId(), "its process ended while the old AM was being stopped ("
+                + how + "); its place on " + worker.nodeId() + " is held for the new attempt");
+          }
         }
       }
+      releaseHeldBeforePool(a, "its process ended before the pool was formed and the new attempt "
+          + attemptId + " did not take it over");
       a.claimDeadlineMs = clock.getAsLong() + settings.claimTimeoutMs();
       a.update.on(Event.NEW_ATTEMPT_ADDED, running.size() + " workers pooled; launching " + attemptId);
     }
     listener.pooled(running.size());
     scheduleClaimDeadline(a);
     journal.writeLater(a);
+  }
+
+  /**
+   * Hands the places held before the pool existed to the engine for release, so that nothing stays charged with no
+   * process behind it. The caller holds the monitor.
+   */
+  private void releaseHeldBeforePool(ActiveUpdate a, String reason) {
+    if (a.heldBeforePool.isEmpty()) {
+      return;
+    }
+    List<ContainerId> places = List.copyOf(a.heldBeforePool.keySet());
+    a.heldBeforePool.clear();
+    engine.execute(() -> steps.releaseHeldPlaces(places, reason));
   }
 
   synchronized void scheduleClaimDeadline(ActiveUpdate a) {
@@ -320,8 +341,8 @@ public final class UpdateManager {
   }
 
   /**
-   * A node reports that the process of a container ended. When it is AM1's (killed for the update) or a
-   * pooled worker's, its place is held: the caller leaves it charged to the application (the container
+   * A node reports that the process of a container ended. When it is AM1's (killed for the update), a
+   * pooled worker's or, while AM1 is being stopped, a worker's that the pool would take, its place is held: the caller leaves it charged to the application (the container
    * stays in the scheduler, hidden from the AMs) until a claim converts it or the update lets go of it.
    * Records and returns.
    *
@@ -337,6 +358,12 @@ public final class UpdateManager {
       return true;
     }
     String how = "exit " + exitStatus + (diagnostics.isBlank() ? "" : ": " + diagnostics.strip());
+    if (a.newAttempt == null && a.update.phase() == UpdatePhase.POOLING
+        && a.ownsWorkersOf(id.getApplicationAttemptId())) {
+      // AM1 is being stopped and the pool does not exist yet: the worker would be in it, so its place is kept.
+      a.heldBeforePool.put(id, how);
+      return true;
+    }
     if (a.pool.stream().anyMatch(w -> w.containerId().equals(id))) {
       a.held.add(id);
       a.update.workerHeld(id, "its process ended while pooled (" + how + "); its place on " + nodeId
@@ -515,6 +542,7 @@ public final class UpdateManager {
       if (active.get(a.appId()) == a) {
         active.remove(a.appId());
       }
+      releaseHeldBeforePool(a, "the update failed before the pool was formed: " + reason);
       a.cancelDeadline.run();
     }
     if (a.update.onIfAllowed(Event.FAIL, reason)) {

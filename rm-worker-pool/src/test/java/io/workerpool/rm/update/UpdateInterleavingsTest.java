@@ -385,6 +385,43 @@ class UpdateInterleavingsTest {
     assertTrue(updates.latest(APP).snapshot().getDiagnostics().contains("asked for no workers"));
   }
 
+  /** On a full cluster a worker that dies while AM1 is stopped must not give its place to the next application. */
+  @Test
+  void aWorkerThatEndsWhileTheOldAmIsStoppedKeepsItsPlaceForThePoolAndIsConvertedThere() throws Exception {
+    UpdateManager updates = manager();
+    updates.start(new Caller("alice", "10.0.0.1"), APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    ContainerId dead = worker(2, "a").containerId();
+    assertTrue(updates.holdPlace(dead, NodeId.newInstance("a", 1), WORKER, 137, "killed"), "held before the pool");
+
+    updates.newAttemptAdded(ATTEMPT_2, List.of(worker(2, "a"), worker(3, "a")));
+    engine.runDue();
+    assertEquals(WorkerState.HELD, record(updates, dead).getState());
+    assertTrue(record(updates, dead).getReason().contains("while the old AM was being stopped (exit 137: killed)"),
+        record(updates, dead).getReason());
+
+    allocate(updates, 2, 10);
+    updates.containerCompleted(worker(3, "a").containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "replaced");
+    engine.runDue();
+    assertEquals(WorkerState.REPLACED, record(updates, dead).getState(), "its held place was converted");
+    assertEquals(List.of(), driver.released);
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
+  }
+
+  @Test
+  void aPlaceHeldBeforeThePoolIsReleasedWhenTheNewAttemptDoesNotTakeItOver() throws Exception {
+    UpdateManager updates = manager();
+    updates.start(new Caller("alice", "10.0.0.1"), APP,
+        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    ContainerId dead = worker(2, "a").containerId();
+    assertTrue(updates.holdPlace(dead, NodeId.newInstance("a", 1), WORKER, 137, "killed"));
+
+    updates.newAttemptAdded(ATTEMPT_2, List.of(worker(3, "a")));
+    engine.runDue();
+
+    assertEquals(List.of(dead), driver.released, "nothing stays charged without a process");
+  }
+
   @Test
   void heldPlacesAndTheOldAmsPlaceAreReleasedWhenTheNewAttemptEnds() throws Exception {
     UpdateManager updates = manager();
