@@ -4,6 +4,7 @@ import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
 import io.workerpool.rm.WorkerPoolService;
 import io.workerpool.rm.pool.PoolMatch;
+import io.workerpool.rm.pool.PoolMatcher;
 import io.workerpool.rm.pool.PooledWorker;
 import io.workerpool.rm.pool.ServedAsks;
 import io.workerpool.rm.pool.WorkerAsk;
@@ -376,7 +377,6 @@ public class WorkerPoolScheduler extends CapacityScheduler {
    */
   private List<ResourceRequest> serveFromPool(ApplicationAttemptId attemptId, List<ResourceRequest> ask) {
     ConversionTimings.AllocateHolds holds = ConversionTimings.instance().allocate();
-    Map<ResourceRequest, Integer> served = new IdentityHashMap<>();
     // Wall-clock time: every node of the call compares it with its own clock.
     long swapAt = swapAlignmentMs > 0 ? System.currentTimeMillis() + swapAlignmentMs : 0;
     List<ResourceRequest> amServed = underWriteLock(() -> holds.held(() -> serveAmFromHeldPlace(attemptId, ask)));
@@ -384,8 +384,10 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       holds.done();
       return amServed;
     }
-    while (underWriteLock(() -> holds.held(() -> convertPart(attemptId, ask, served, swapAt, holds)))) {
-      // Each part converts the pooled workers of whole nodes; the next part answers what is still asked.
+    Map<ResourceRequest, Integer> served = new IdentityHashMap<>();
+    boolean again = serveRound(attemptId, ask, served, swapAt, holds, true);
+    while (again) {
+      again = serveRound(attemptId, ask, served, swapAt, holds, false);
     }
     holds.done();
     if (served.isEmpty()) {
@@ -406,19 +408,38 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   }
 
   /**
-   * Under the write lock: claims and converts the pooled workers of the next nodes for what the asks still want
-   * ({@code served} so far, which this adds to).
+   * Matches the pool once (out of the write lock) against what is still asked, then claims and converts the plan in
+   * parts. Returns whether to match again: only when part of the plan could not be converted (an old container
+   * ended, a release came between two parts), since other pooled workers may answer those asks.
    *
-   * @param swapAt the moment (epoch ms) before which the nodes are asked not to stop the old containers, or 0
-   * @return whether it converted (or tried to convert) any, so that another part may follow
+   * @param first the first round claims even when nothing matches: the claim records that the new attempt asks
    */
-  private boolean convertPart(ApplicationAttemptId attemptId, List<ResourceRequest> ask,
-      Map<ResourceRequest, Integer> served, long swapAt, ConversionTimings.AllocateHolds holds) {
-    FiCaSchedulerApp app = liveAttempt(attemptId);
-    if (app == null) {
+  private boolean serveRound(ApplicationAttemptId attemptId, List<ResourceRequest> ask,
+      Map<ResourceRequest, Integer> served, long swapAt, ConversionTimings.AllocateHolds holds, boolean first) {
+    Map<WorkerAsk, ResourceRequest> requestOf = new IdentityHashMap<>();
+    List<WorkerAsk> asks = workerAsks(ask, served, requestOf);
+    List<PoolMatch> plan = asks.isEmpty() ? List.of() : updates().plan(attemptId, asks);
+    if (asks.isEmpty() || plan.isEmpty() && !first) {
       return false;
     }
-    Map<WorkerAsk, ResourceRequest> requestOf = new IdentityHashMap<>();
+    int converted = 0;
+    for (List<PoolMatch> part : plan.isEmpty() ? List.of(plan) : PoolMatcher.inParts(plan, conversionsPerLock)) {
+      int inPart = underWriteLock(() -> holds.held(() -> convertPart(attemptId, part, requestOf, served, swapAt,
+          holds)));
+      if (inPart < 0) {
+        return false;
+      }
+      converted += inPart;
+    }
+    return converted > 0 && converted < plan.size();
+  }
+
+  /**
+   * The AM's asks that pooled workers can answer (GUARANTEED, any location), less what was {@code served}, each
+   * mapped to its request in {@code requestOf}.
+   */
+  private List<WorkerAsk> workerAsks(List<ResourceRequest> ask, Map<ResourceRequest, Integer> served,
+      Map<WorkerAsk, ResourceRequest> requestOf) {
     List<WorkerAsk> asks = new ArrayList<>();
     Resource maximum = getMaximumResourceCapability();
     for (ResourceRequest request : ask) {
@@ -433,10 +454,21 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         requestOf.put(workerAsk, request);
       }
     }
-    if (asks.isEmpty()) {
-      return false;
+    return asks;
+  }
+
+  /**
+   * Under the write lock: claims the planned part's workers still pooled and converts them; returns how many were
+   * converted, or -1 when the attempt is no longer the application's live one (the rest of the plan stays pooled).
+   */
+  private int convertPart(ApplicationAttemptId attemptId, List<PoolMatch> part,
+      Map<WorkerAsk, ResourceRequest> requestOf, Map<ResourceRequest, Integer> served, long swapAt,
+      ConversionTimings.AllocateHolds holds) {
+    FiCaSchedulerApp app = liveAttempt(attemptId);
+    if (app == null) {
+      return -1;
     }
-    List<PoolMatch> matches = updates().claim(attemptId, asks, conversionsPerLock);
+    List<PoolMatch> matches = updates().claim(attemptId, part);
     List<RMContainer> converted = new ArrayList<>(matches.size());
     Map<ResourceRequest, SchedulerRequestKey> keys = new IdentityHashMap<>();
     String by = "attempt " + attemptId;
@@ -455,7 +487,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       served.merge(request, 1, Integer::sum);
     }
     holds.handOver(() -> conversion.handOver(app, converted, swapAt));
-    return !matches.isEmpty();
+    return converted.size();
   }
 
   /** The attempt's scheduler app while it is the application's current, running attempt; else null. */

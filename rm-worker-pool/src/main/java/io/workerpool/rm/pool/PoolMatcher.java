@@ -18,15 +18,15 @@ import org.apache.hadoop.yarn.api.records.NodeId;
  * pool cannot answer are left to the normal scheduler by the caller.
  *
  * <p>A large claim is converted in parts, each under its own hold of the scheduler's write lock
- * ({@link #firstNodes}): a part takes whole nodes, so that a node's new containers are handed over
+ * ({@link #inParts}): a part takes whole nodes, so that a node's new containers are handed over
  * together and swap on the node as one batch.
  */
 public final class PoolMatcher {
   /**
-   * The order in which workers are taken. A pool kept in this order is matched in linear time (sorting a sorted
-   * list is); the container's number comes first because comparing ContainerIds reads their protobuf fields.
+   * The order in which workers are taken. The container's number comes first because comparing ContainerIds reads
+   * their protobuf fields.
    */
-  public static final Comparator<PooledWorker> OLDEST_FIRST = Comparator
+  private static final Comparator<PooledWorker> OLDEST_FIRST = Comparator
       .comparingLong(PooledWorker::pooledAtMs)
       .thenComparingLong(w -> w.containerId().getContainerId())
       .thenComparing(PooledWorker::containerId);
@@ -53,21 +53,26 @@ public final class PoolMatcher {
   }
 
   /**
-   * The matches of the first nodes (in the order the matches name them) that together have at most
-   * {@code limit} matches, and at least the first node's whole share even if that is more.
+   * The matches cut into parts of whole nodes, in the order the matches name the nodes: each part has at most
+   * {@code limit} matches, unless a single node has more (its part is that node alone).
    */
-  public static List<PoolMatch> firstNodes(List<PoolMatch> matches, int limit) {
+  public static List<List<PoolMatch>> inParts(List<PoolMatch> matches, int limit) {
     Map<NodeId, List<PoolMatch>> byNode = new LinkedHashMap<>();
     for (PoolMatch match : matches) {
       byNode.computeIfAbsent(match.worker().nodeId(), n -> new ArrayList<>()).add(match);
     }
-    List<PoolMatch> first = new ArrayList<>(Math.min(limit, matches.size()));
+    List<List<PoolMatch>> parts = new ArrayList<>();
+    List<PoolMatch> part = new ArrayList<>();
     for (List<PoolMatch> node : byNode.values()) {
-      if (!first.isEmpty() && first.size() + node.size() > limit) {
-        break;
+      if (!part.isEmpty() && part.size() + node.size() > limit) {
+        parts.add(part);
+        part = new ArrayList<>();
       }
-      first.addAll(node);
+      part.addAll(node);
     }
-    return first;
+    if (!part.isEmpty()) {
+      parts.add(part);
+    }
+    return parts;
   }
 }

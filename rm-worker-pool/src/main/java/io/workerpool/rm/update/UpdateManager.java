@@ -11,6 +11,7 @@ import io.workerpool.rm.update.Swaps.Swap;
 import io.workerpool.rm.update.UpdateLifecycle.Event;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -375,12 +376,24 @@ public final class UpdateManager {
   }
 
   /**
-   * The new attempt asks for workers: picks the pooled workers that answer its asks and takes those of the first
-   * nodes, at most {@code limit} unless one node has more (see {@link PoolMatcher#firstNodes}), out of the pool.
-   * The caller holds the scheduler's write lock until it has reported each match {@link #converted} or
-   * {@link #conversionFailed}, so no deadline or release can come in between; it claims again for the rest.
+   * The new attempt asks for workers: the pooled workers that answer its asks, in the order they are taken (the
+   * rule is {@link PoolMatcher}). Nothing leaves the pool: the caller claims the plan, in parts, with
+   * {@link #claim}. Needs no scheduler lock, so that matching a pool of thousands does not hold the write lock.
    */
-  public synchronized List<PoolMatch> claim(ApplicationAttemptId attemptId, List<WorkerAsk> asks, int limit) {
+  public synchronized List<PoolMatch> plan(ApplicationAttemptId attemptId, List<WorkerAsk> asks) {
+    ActiveUpdate a = active.get(attemptId.getApplicationId());
+    if (a == null || !attemptId.equals(a.newAttempt)) {
+      return List.of();
+    }
+    return PoolMatcher.match(a.pool, asks);
+  }
+
+  /**
+   * Takes the planned workers that are still pooled out of the pool (a release or the deadline may have taken some
+   * since the plan) and returns their matches. The caller holds the scheduler's write lock until it has reported
+   * each of them {@link #converted} or {@link #conversionFailed}, so no deadline or release can come in between.
+   */
+  public synchronized List<PoolMatch> claim(ApplicationAttemptId attemptId, List<PoolMatch> planned) {
     ActiveUpdate a = active.get(attemptId.getApplicationId());
     if (a == null || !attemptId.equals(a.newAttempt)) {
       return List.of();
@@ -390,14 +403,18 @@ public final class UpdateManager {
       // The new AM runs, so its container came from elsewhere (its ask was scheduled before AM1's place was held).
       amPlace.release(a, "the new AM's container was scheduled before AM1's place was held");
     }
-    // Kept in matching order: a call served in many parts matches the rest of a pool of thousands each time.
-    a.pool.sort(PoolMatcher.OLDEST_FIRST);
-    List<PoolMatch> matches = PoolMatcher.firstNodes(PoolMatcher.match(a.pool, asks), limit);
-    // The matches hold the pool's own instances: an identity set spares hashing thousands of ContainerIds.
-    Set<PooledWorker> claimed = Collections.newSetFromMap(new IdentityHashMap<>());
-    matches.forEach(match -> claimed.add(match.worker()));
-    a.pool.removeIf(claimed::contains);
-    return matches;
+    // The plan holds the pool's own instances: identity sets spare hashing thousands of ContainerIds.
+    Set<PooledWorker> pooled = Collections.newSetFromMap(new IdentityHashMap<>());
+    pooled.addAll(a.pool);
+    List<PoolMatch> claimed = new ArrayList<>(planned.size());
+    Set<PooledWorker> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (PoolMatch match : planned) {
+      if (pooled.contains(match.worker()) && taken.add(match.worker())) {
+        claimed.add(match);
+      }
+    }
+    a.pool.removeIf(taken::contains);
+    return claimed;
   }
 
   /**

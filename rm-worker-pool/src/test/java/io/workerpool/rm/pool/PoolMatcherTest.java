@@ -82,25 +82,30 @@ class PoolMatcherTest {
   }
 
   @Test
-  void aPartOfAClaimTakesWholeNodesUpToItsLimit() {
+  void aClaimIsCutIntoPartsOfWholeNodesUpToTheLimit() {
     List<PooledWorker> pool = List.of(worker(2, "a", SMALL, 1), worker(3, "b", SMALL, 2), worker(4, "a", SMALL, 3),
         worker(5, "c", SMALL, 4), worker(6, "b", SMALL, 5));
     List<PoolMatch> matches = PoolMatcher.match(pool, List.of(ask(1, SMALL, 5)));
 
-    assertEquals(List.of(pool.get(0), pool.get(2), pool.get(1), pool.get(4)),
-        PoolMatcher.firstNodes(matches, 4).stream().map(PoolMatch::worker).toList());
-    assertEquals(List.of(pool.get(0), pool.get(2)),
-        PoolMatcher.firstNodes(matches, 3).stream().map(PoolMatch::worker).toList());
-    assertEquals(List.of(pool.get(0), pool.get(2), pool.get(1), pool.get(4), pool.get(3)),
-        PoolMatcher.firstNodes(matches, 5).stream().map(PoolMatch::worker).toList(), "all of them, node by node");
+    assertEquals(List.of(List.of(pool.get(0), pool.get(2), pool.get(1), pool.get(4)), List.of(pool.get(3))),
+        workers(PoolMatcher.inParts(matches, 4)));
+    assertEquals(List.of(List.of(pool.get(0), pool.get(2)), List.of(pool.get(1), pool.get(4), pool.get(3))),
+        workers(PoolMatcher.inParts(matches, 3)));
+    assertEquals(List.of(List.of(pool.get(0), pool.get(2), pool.get(1), pool.get(4), pool.get(3))),
+        workers(PoolMatcher.inParts(matches, 5)), "all of them in one part, node by node");
+    assertEquals(List.of(), PoolMatcher.inParts(List.of(), 5));
   }
 
   @Test
-  void aNodeWithMoreMatchesThanTheLimitIsTakenWhole() {
+  void aNodeWithMoreMatchesThanTheLimitIsAPartOfItsOwn() {
     List<PooledWorker> pool = List.of(worker(2, "a", SMALL, 1), worker(3, "a", SMALL, 2), worker(4, "b", SMALL, 3));
     List<PoolMatch> matches = PoolMatcher.match(pool, List.of(ask(1, SMALL, 3)));
 
-    assertEquals(List.of(pool.get(0), pool.get(1)),
-        PoolMatcher.firstNodes(matches, 1).stream().map(PoolMatch::worker).toList());
+    assertEquals(List.of(List.of(pool.get(0), pool.get(1)), List.of(pool.get(2))),
+        workers(PoolMatcher.inParts(matches, 1)));
+  }
+
+  private static List<List<PooledWorker>> workers(List<List<PoolMatch>> parts) {
+    return parts.stream().map(part -> part.stream().map(PoolMatch::worker).toList()).toList();
   }
 }

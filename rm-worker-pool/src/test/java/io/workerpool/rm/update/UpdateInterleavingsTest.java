@@ -81,7 +81,7 @@ class UpdateInterleavingsTest {
   /** AM2's allocate (under the write lock) claims and converts: the engine's steps come before or after it. */
   private List<PoolMatch> allocate(UpdateManager updates, int asked, int firstNewId) {
     return driver.underWriteLock(() -> {
-      List<PoolMatch> matches = updates.claim(ATTEMPT_2, ask(asked), Integer.MAX_VALUE);
+      List<PoolMatch> matches = updates.claim(ATTEMPT_2, updates.plan(ATTEMPT_2, ask(asked)));
       for (int i = 0; i < matches.size(); i++) {
         updates.converted(matches.get(i), newContainer(firstNewId + i), 1_000, 0);
       }
@@ -116,7 +116,7 @@ class UpdateInterleavingsTest {
   @Test
   void aDeadlineThatRanBeforeTheClaimLeavesNothingToConvert() throws Exception {
     UpdateManager updates = updating(List.of(worker(2, "a")));
-    updates.claim(ATTEMPT_2, List.of(), Integer.MAX_VALUE);
+    updates.claim(ATTEMPT_2, updates.plan(ATTEMPT_2, List.of()));
     engine.advance(CLAIM_TIMEOUT_MS);
 
     assertEquals(List.of(), allocate(updates, 1, 10));
@@ -205,7 +205,7 @@ class UpdateInterleavingsTest {
   void aNodeLostWhileItsWorkerIsConvertedEndsTheWorkerAndTheUpdate() throws Exception {
     UpdateManager updates = updating(List.of(worker(2, "a")));
     driver.underWriteLock(() -> {
-      PoolMatch match = updates.claim(ATTEMPT_2, ask(1), Integer.MAX_VALUE).get(0);
+      PoolMatch match = updates.claim(ATTEMPT_2, updates.plan(ATTEMPT_2, ask(1))).get(0);
       // The node was lost: the scheduler completed the container before the conversion could run.
       updates.containerCompleted(match.worker().containerId(), -100, "node lost");
       updates.conversionFailed(match, "the container ended before it could be converted");
@@ -285,7 +285,7 @@ class UpdateInterleavingsTest {
     assertEquals(Set.of(w3), after.pooledContainers(APP), "pooled again, hidden from AM2 until claimed");
 
     after.containerCompleted(w2, ReplacementContract.REPLACED_EXIT_STATUS, "");
-    List<PoolMatch> again = driver.underWriteLock(() -> after.claim(ATTEMPT_2, ask(1), Integer.MAX_VALUE));
+    List<PoolMatch> again = driver.underWriteLock(() -> after.claim(ATTEMPT_2, after.plan(ATTEMPT_2, ask(1))));
     assertEquals(w3, again.get(0).worker().containerId());
     driver.underWriteLock(() -> {
       after.converted(again.get(0), newContainer(20), 1_000, 0);
@@ -520,7 +520,7 @@ class UpdateInterleavingsTest {
 
     assertEquals(WorkerState.HELD, record(after, dead).getState());
     assertEquals(Set.of(dead, worker(3, "b").containerId()), after.pooledContainers(APP));
-    List<PoolMatch> claimed = driver.underWriteLock(() -> after.claim(ATTEMPT_2, ask(2), Integer.MAX_VALUE));
+    List<PoolMatch> claimed = driver.underWriteLock(() -> after.claim(ATTEMPT_2, after.plan(ATTEMPT_2, ask(2))));
     driver.underWriteLock(() -> {
       after.converted(claimed.get(0), newContainer(20), 1_000, 0);
       after.converted(claimed.get(1), newContainer(21), 1_000, 0);

@@ -69,7 +69,26 @@ class UpdateManagerTest {
     assertTrue(updates.isBeingReplaced(ATTEMPT_1));
     assertTrue(updates.awaitsNewAttempt(APP));
     updates.newAttemptAdded(ATTEMPT_2, pool);
-    return updates.claim(ATTEMPT_2, List.of(ask(asked)), Integer.MAX_VALUE);
+    return updates.claim(ATTEMPT_2, updates.plan(ATTEMPT_2, List.of(ask(asked))));
+  }
+
+  /** The pool is matched out of the write lock: a worker that ended between the plan and the claim is not taken. */
+  @Test
+  void aClaimTakesOnlyThePlannedWorkersThatAreStillPooled() throws Exception {
+    UpdateManager updates = manager(60_000);
+    updates.start(ALICE, APP, ContainerLaunchContext.newInstance(null, null, List.of("run"), null, null, null),
+        null, "");
+    updates.newAttemptAdded(ATTEMPT_2, List.of(worker(2, "a"), worker(3, "b")));
+    List<PoolMatch> plan = updates.plan(ATTEMPT_2, List.of(ask(2)));
+    assertEquals(2, plan.size());
+    assertEquals(2, updates.latest(APP).snapshot().getWorkersList().stream()
+        .filter(w -> w.getState() == WorkerState.POOLED).count(), "a plan takes nothing out of the pool");
+
+    updates.containerCompleted(worker(2, "a").containerId(), 137, "killed");
+    List<PoolMatch> claimed = updates.claim(ATTEMPT_2, plan);
+
+    assertEquals(List.of(worker(3, "b").containerId()), claimed.stream().map(m -> m.worker().containerId()).toList());
+    assertEquals(List.of(), updates.claim(ATTEMPT_2, plan), "claimed once");
   }
 
   @Test
@@ -138,7 +157,7 @@ class UpdateManagerTest {
     assertEquals(UpdatePhase.CONVERTING, updates.latest(APP).phase());
 
     // The AM asks again for the container that failed: the same old worker answers it.
-    List<PoolMatch> again = updates.claim(ATTEMPT_2, List.of(ask(1)), Integer.MAX_VALUE);
+    List<PoolMatch> again = updates.claim(ATTEMPT_2, updates.plan(ATTEMPT_2, List.of(ask(1))));
     assertEquals(c1, again.get(0).worker().containerId());
     ContainerId c5 = ContainerId.newContainerId(ATTEMPT_2, 5);
     updates.converted(again.get(0), c5, 5, 0);
