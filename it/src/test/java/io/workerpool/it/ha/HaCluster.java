@@ -9,6 +9,8 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.commons.io.FileUtils;
 import org.apache.curator.test.TestingServer;
@@ -79,9 +81,16 @@ final class HaCluster implements AutoCloseable {
    * of any outgoing connection on the machine (seen: "Problem binding to [localhost:34827] Address already in use"
    * on a transition to active, after which the RM retried the transition for ever).
    */
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
   private static int fixedPort() {
     for (int attempt = 0; attempt < 100; attempt++) {
       int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+      // A port handed out is free until its RM binds it: without this, two addresses can get the same port (seen
+      // once in CI: "Problem binding to [localhost:29500]" when rm0 became active at the cluster's start).
+      if (!HANDED_OUT.add(port)) {
+        continue;
+      }
       try (ServerSocket socket = new ServerSocket(port)) {
         return port;
       } catch (IOException e) {
