@@ -90,25 +90,19 @@ final class EngineSteps {
       }
     });
     journal.writeOrLog(a.update);
-    if (leftovers.isEmpty()) {
-      return;
+    if (!leftovers.isEmpty()) {
+      release(a, leftovers.stream().map(PooledWorker::containerId).toList(), reason);
     }
-    driver.underWriteLock(() -> {
-      leftovers.forEach(w -> driver.release(w.containerId(), "Released by the Worker Pool: " + reason));
-      return null;
-    });
-    listener.released(leftovers.size());
-    LOG.info("Update {} released {} pooled containers: {}", a.update.id(), leftovers.size(), reason);
   }
 
-  /** Releases places the update held and will not hand to a pool: the containers complete, their resources return. */
-  void releaseHeldPlaces(List<ContainerId> places, String reason) {
+  /** Releases containers the update let go of: the RM completes them and their resources return to the cluster. */
+  void release(ActiveUpdate a, List<ContainerId> containers, String reason) {
     driver.underWriteLock(() -> {
-      places.forEach(id -> driver.release(id, "Released by the Worker Pool: " + reason));
+      containers.forEach(id -> driver.release(id, "Released by the Worker Pool: " + reason));
       return null;
     });
-    listener.released(places.size());
-    LOG.info("Released {} held places: {}", places.size(), reason);
+    listener.released(containers.size());
+    LOG.info("Update {} released {} pooled containers: {}", a.update.id(), containers.size(), reason);
   }
 
   /**

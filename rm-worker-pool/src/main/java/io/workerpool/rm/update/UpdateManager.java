@@ -299,7 +299,7 @@ public final class UpdateManager {
     }
     List<ContainerId> places = List.copyOf(a.heldBeforePool.keySet());
     a.heldBeforePool.clear();
-    engine.execute(() -> steps.releaseHeldPlaces(places, reason));
+    engine.execute(() -> steps.release(a, places, reason));
   }
 
   synchronized void scheduleClaimDeadline(ActiveUpdate a) {
@@ -343,8 +343,9 @@ public final class UpdateManager {
 
   /**
    * A node reports that the process of a container ended. When it is AM1's (killed for the update), a
-   * pooled worker's or, while AM1 is being stopped, a worker's that the pool would take, its place is held: the caller leaves it charged to the application (the container
-   * stays in the scheduler, hidden from the AMs) until a claim converts it or the update lets go of it.
+   * pooled worker's or, while AM1 is being stopped, a worker's that the pool would take, its place is held:
+   * the caller leaves it charged to the application (the container stays in the scheduler, hidden from the
+   * AMs) until a claim converts it or the update lets go of it.
    * Records and returns.
    *
    * @return whether the place is held (the caller must not complete the container in the scheduler)
@@ -404,16 +405,16 @@ public final class UpdateManager {
       amPlace.release(a, "the new AM's container was scheduled before AM1's place was held");
     }
     // The plan holds the pool's own instances: identity sets spare hashing thousands of ContainerIds.
-    Set<PooledWorker> pooled = Collections.newSetFromMap(new IdentityHashMap<>());
-    pooled.addAll(a.pool);
-    List<PoolMatch> claimed = new ArrayList<>(planned.size());
+    Set<PooledWorker> wanted = Collections.newSetFromMap(new IdentityHashMap<>());
+    planned.forEach(match -> wanted.add(match.worker()));
     Set<PooledWorker> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+    a.pool.removeIf(worker -> wanted.contains(worker) && taken.add(worker));
+    List<PoolMatch> claimed = new ArrayList<>(taken.size());
     for (PoolMatch match : planned) {
-      if (pooled.contains(match.worker()) && taken.add(match.worker())) {
+      if (taken.remove(match.worker())) {
         claimed.add(match);
       }
     }
-    a.pool.removeIf(taken::contains);
     return claimed;
   }
 

@@ -69,10 +69,16 @@ class UpdateInterleavingsTest {
     return List.of(new WorkerAsk(Priority.newInstance(1), 0, WORKER, count, Set.of()));
   }
 
-  private UpdateManager updating(List<PooledWorker> pool) throws Exception {
+  /** An update of APP started by alice: AM1 is being stopped (POOLING). */
+  private UpdateManager started() throws Exception {
     UpdateManager updates = manager();
     updates.start(new Caller("alice", "10.0.0.1"), APP,
         ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    return updates;
+  }
+
+  private UpdateManager updating(List<PooledWorker> pool) throws Exception {
+    UpdateManager updates = started();
     updates.newAttemptAdded(ATTEMPT_2, pool);
     engine.runDue();
     return updates;
@@ -355,9 +361,7 @@ class UpdateInterleavingsTest {
 
   @Test
   void theOldAmsPlaceIsReleasedWhenTheNewAmCannotTakeIt() throws Exception {
-    UpdateManager updates = manager();
-    updates.start(new Caller("alice", "10.0.0.1"), APP,
-        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    UpdateManager updates = started();
     ContainerId am1 = driver.amContainer(ATTEMPT_1);
     Resource amSize = Resource.newInstance(512, 1);
     assertTrue(updates.holdPlace(am1, NodeId.newInstance("a", 1), amSize, 137, "killed"));
@@ -388,9 +392,7 @@ class UpdateInterleavingsTest {
   /** On a full cluster a worker that dies while AM1 is stopped must not give its place to the next application. */
   @Test
   void aWorkerThatEndsWhileTheOldAmIsStoppedKeepsItsPlaceForThePoolAndIsConvertedThere() throws Exception {
-    UpdateManager updates = manager();
-    updates.start(new Caller("alice", "10.0.0.1"), APP,
-        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    UpdateManager updates = started();
     ContainerId dead = worker(2, "a").containerId();
     assertTrue(updates.holdPlace(dead, NodeId.newInstance("a", 1), WORKER, 137, "killed"), "held before the pool");
 
@@ -410,9 +412,7 @@ class UpdateInterleavingsTest {
 
   @Test
   void aPlaceHeldBeforeThePoolIsReleasedWhenTheNewAttemptDoesNotTakeItOver() throws Exception {
-    UpdateManager updates = manager();
-    updates.start(new Caller("alice", "10.0.0.1"), APP,
-        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    UpdateManager updates = started();
     ContainerId dead = worker(2, "a").containerId();
     assertTrue(updates.holdPlace(dead, NodeId.newInstance("a", 1), WORKER, 137, "killed"));
 
@@ -424,9 +424,7 @@ class UpdateInterleavingsTest {
 
   @Test
   void heldPlacesAndTheOldAmsPlaceAreReleasedWhenTheNewAttemptEnds() throws Exception {
-    UpdateManager updates = manager();
-    updates.start(new Caller("alice", "10.0.0.1"), APP,
-        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    UpdateManager updates = started();
     ContainerId am1 = driver.amContainer(ATTEMPT_1);
     updates.holdPlace(am1, NodeId.newInstance("a", 1), Resource.newInstance(512, 1), 137, "killed");
     updates.newAttemptAdded(ATTEMPT_2, List.of(worker(2, "a")));
@@ -442,9 +440,7 @@ class UpdateInterleavingsTest {
 
   @Test
   void heldPlacesOnALostNodeEndWithTheirNodeAndTheNewAmIsScheduledAsUsual() throws Exception {
-    UpdateManager updates = manager();
-    updates.start(new Caller("alice", "10.0.0.1"), APP,
-        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    UpdateManager updates = started();
     ContainerId am1 = driver.amContainer(ATTEMPT_1);
     updates.holdPlace(am1, NodeId.newInstance("a", 1), Resource.newInstance(512, 1), 137, "killed");
     updates.newAttemptAdded(ATTEMPT_2, List.of(worker(2, "a"), worker(3, "b")));
@@ -470,9 +466,7 @@ class UpdateInterleavingsTest {
 
   @Test
   void anApplicationKilledBeforeItsNewAttemptEndsTheUpdateAndItsHeldPlace() throws Exception {
-    UpdateManager updates = manager();
-    updates.start(new Caller("alice", "10.0.0.1"), APP,
-        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    UpdateManager updates = started();
     ContainerId am1 = driver.amContainer(ATTEMPT_1);
     updates.holdPlace(am1, NodeId.newInstance("a", 1), Resource.newInstance(512, 1), 137, "killed");
 
@@ -487,9 +481,7 @@ class UpdateInterleavingsTest {
 
   @Test
   void theOldAttemptEndingAsTheUpdateStoppedItDoesNotEndTheUpdate() throws Exception {
-    UpdateManager updates = manager();
-    updates.start(new Caller("alice", "10.0.0.1"), APP,
-        ContainerLaunchContext.newInstance(null, null, List.of("v2"), null, null, null), null, "");
+    UpdateManager updates = started();
 
     updates.attemptEnded(ATTEMPT_1, "FAILED");
     engine.runDue();
