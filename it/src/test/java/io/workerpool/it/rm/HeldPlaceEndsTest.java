@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
@@ -171,8 +172,10 @@ class HeldPlaceEndsTest {
     await().atMost(Duration.ofSeconds(60)).until(() -> client.getUpdate(updateId).getPhase(),
         phase -> phase == UpdatePhase.LAUNCHING_AM);
 
-    NodeId amNode = cluster.yarn().getResourceManager().getRMContext().getRMApps().get(appId).getCurrentAppAttempt()
-        .getMasterContainer().getNodeId();
+    // LAUNCHING_AM begins when the new attempt is added, a moment before its AM container is allocated.
+    NodeId amNode = await().atMost(Duration.ofSeconds(30)).until(() -> cluster.yarn().getResourceManager()
+        .getRMContext().getRMApps().get(appId).getCurrentAppAttempt().getMasterContainer(), Objects::nonNull)
+        .getNodeId();
     WorkerReport victim = workers.stream().filter(w -> !w.nodeId().equals(amNode.toString())).findFirst()
         .orElse(workers.get(0));
     ProcessHandle.of(victim.pid()).ifPresent(ProcessHandle::destroyForcibly);
