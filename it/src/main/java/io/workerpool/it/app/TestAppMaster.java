@@ -41,6 +41,11 @@ public final class TestAppMaster {
   public static final String ENV_REGISTER_DELAY_MS = "WP_REGISTER_DELAY_MS";
   /** The AM asks for half of its workers at once and for the rest this much later (tests hold an update mid-way). */
   public static final String ENV_LATE_ASK_DELAY_MS = "WP_LATE_ASK_DELAY_MS";
+  /**
+   * The AM asks for this many workers first and for the rest when the first arrive, in the same callback that takes
+   * the served asks off (an AM that grows as its first workers come up).
+   */
+  public static final String ENV_FIRST_ASKS = "WP_FIRST_ASKS";
   static final Priority WORKER_PRIORITY = Priority.newInstance(1);
 
   private final ReportDir report;
@@ -50,6 +55,7 @@ public final class TestAppMaster {
   private final Map<String, String> env;
   private final Set<ContainerId> workers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger workerFailures = new AtomicInteger();
+  private final AtomicInteger asksAfterFirstWorkers = new AtomicInteger();
   private AMRMClientAsync<ContainerRequest> amrm;
   private NMClientAsync nm;
 
@@ -113,7 +119,9 @@ public final class TestAppMaster {
     long lateAskDelayMs = Long.parseLong(env.getOrDefault(ENV_LATE_ASK_DELAY_MS, "0"));
     int missing = targetWorkers - workers.size();
     int lateAsks = lateAskDelayMs > 0 ? missing / 2 : 0;
-    askWorkers(missing - lateAsks);
+    int firstAsks = Math.min(missing - lateAsks, Integer.parseInt(env.getOrDefault(ENV_FIRST_ASKS, String.valueOf(missing))));
+    asksAfterFirstWorkers.set(missing - lateAsks - firstAsks);
+    askWorkers(firstAsks);
     long lateAskAt = System.currentTimeMillis() + lateAskDelayMs;
     while (report.leaseHeld() && !java.nio.file.Files.exists(report.root().resolve("stop-" + attemptId))) {
       if (lateAsks > 0 && System.currentTimeMillis() >= lateAskAt) {
@@ -176,6 +184,11 @@ public final class TestAppMaster {
         report.appendAmLine(attemptId, "allocated " + container.getId() + " " + container.getNodeId()
             + " priority=" + container.getPriority().getPriority() + " memory=" + container.getResource().getMemorySize());
         nm.startContainerAsync(container, workerContext());
+      }
+      int more = asksAfterFirstWorkers.getAndSet(0);
+      if (more > 0) {
+        report.appendAmLine(attemptId, "asks after first workers " + more);
+        askWorkers(more);
       }
     }
 

@@ -18,6 +18,7 @@ import io.grpc.stub.MetadataUtils;
 import io.workerpool.client.WorkerPoolClient;
 import io.workerpool.it.LogCapture;
 import io.workerpool.client.WorkerPoolException;
+import io.workerpool.it.app.TestAppMaster;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
 import io.workerpool.it.app.TestApplication.WorkerFault;
@@ -176,6 +177,27 @@ class UpdateScenariosTest {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> usageMatchesRunningContainers(workerMb));
     cluster.client().killApplication(greedy);
     app.stopAttempt(attempt(appId, 2).toString());
+  }
+
+  @Test
+  void aNewAmThatAsksForMoreAsItsFirstWorkerArrivesGetsEveryPooledWorker() throws Exception {
+    ApplicationId appId = app.submit(cluster.client(), "1", 4, WORKER_MB, SubmitOptions.defaults("asks-in-steps"));
+    List<String> nodes = nodesOf(awaitRunning(cluster.report(), attempt(appId, 1), 4));
+    ContainerLaunchContext am2 = app.amLaunchContext("2", 4, WORKER_MB);
+    // Counts 1, then 3 after the AM took the served one off: read as "1 stale + 2 new", it left a worker unclaimed.
+    am2.getEnvironment().put(TestAppMaster.ENV_FIRST_ASKS, "1");
+
+    UpdateStatus status = client.updateApplication(appId, am2).await(Duration.ofMinutes(2));
+
+    assertEquals(UpdatePhase.SUCCEEDED, status.getPhase(), status.toString());
+    ApplicationAttemptId am2Attempt = attempt(appId, 2);
+    List<String> amLines = cluster.report().amLines(am2Attempt.toString());
+    assertTrue(amLines.contains("asks after first workers 3"), "the new AM asked in two steps: " + amLines);
+    assertEquals(4, assertEachNewWorkerStartedAfterItsOldOne(status, cluster.report()),
+        "every pooled worker was replaced in place, none released: " + status);
+    assertEquals(nodes, nodesOf(awaitRunning(cluster.report(), am2Attempt, 4)));
+    assertEquals(4, amLines.stream().filter(l -> l.startsWith("allocated ")).count(), amLines.toString());
+    app.stopAttempt(am2Attempt.toString());
   }
 
   @Test

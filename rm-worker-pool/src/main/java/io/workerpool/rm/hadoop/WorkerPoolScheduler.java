@@ -66,7 +66,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private final MaxAttemptsOverride maxAttempts = new MaxAttemptsOverride();
   private final ContainerConversion conversion = new ContainerConversion(this);
   private final UserUsageCarryOver userUsage = new UserUsageCarryOver(this);
-  private final Map<ApplicationAttemptId, ServedAsks<AskKey>> servedAsks = new ConcurrentHashMap<>();
+  private final Map<ApplicationAttemptId, ServedAsks<AskKey, ResourceRequest>> servedAsks = new ConcurrentHashMap<>();
   private final AwaitedWorkerAsks awaitedAsks =
       new AwaitedWorkerAsks(capability -> getNormalizedResource(capability, getMaximumResourceCapability()));
   /** New AM containers converted from AM1's place, handed over at the attempt's next allocate. */
@@ -393,14 +393,14 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     if (served.isEmpty()) {
       return ask;
     }
-    ServedAsks<AskKey> ledger = servedAsks.computeIfAbsent(attemptId, id -> new ServedAsks<>());
+    ServedAsks<AskKey, ResourceRequest> ledger = servedAsks.computeIfAbsent(attemptId, id -> new ServedAsks<>());
     List<ResourceRequest> rest = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
       int count = served.getOrDefault(request, 0);
       if (count == 0) {
         rest.add(request);
       } else {
-        ledger.served(AskKey.of(request), request.getNumContainers(), count);
+        ledger.served(AskKey.of(request), request, request.getNumContainers(), count);
         rest.add(AskKey.withCount(request, request.getNumContainers() - count));
       }
     }
@@ -546,22 +546,30 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     return rest;
   }
 
-  /** The AM's stale counts for asks the pool served are not new demand (see {@link ServedAsks}). */
+  /**
+   * The AM's stale counts for asks the pool served are not new demand, and what that correction took off too much is
+   * asked for again once the AM's count has settled (see {@link ServedAsks}).
+   */
   private List<ResourceRequest> withoutServedCounts(ApplicationAttemptId attemptId, List<ResourceRequest> ask) {
-    ServedAsks<AskKey> ledger = servedAsks.get(attemptId);
-    if (ledger == null || ask.isEmpty()) {
+    ServedAsks<AskKey, ResourceRequest> ledger = servedAsks.get(attemptId);
+    if (ledger == null) {
       return ask;
     }
     // ApplicationMasterService serializes the allocate calls of one attempt.
     List<ResourceRequest> adjusted = new ArrayList<>(ask.size());
     for (ResourceRequest request : ask) {
       int count = ResourceRequest.isAnyLocation(request.getResourceName())
-          ? ledger.adjust(AskKey.of(request), request.getNumContainers()) : request.getNumContainers();
+          ? ledger.adjust(AskKey.of(request), request, request.getNumContainers()) : request.getNumContainers();
       adjusted.add(count == request.getNumContainers() ? request : AskKey.withCount(request, count));
+    }
+    for (ServedAsks.AskAgain<ResourceRequest> again : ledger.settled()) {
+      LOG.info("{} waits for {} container(s) of priority {} and size {}: its count settled there, above what the"
+          + " correction of its stale counts left; asked again", attemptId, again.count(),
+          again.ask().getPriority(), again.ask().getCapability());
+      adjusted.add(AskKey.withCount(again.ask(), again.count()));
     }
     return adjusted;
   }
-
 
   /** Hosts an ANY ask is restricted to (when it does not relax locality), else empty. */
   private static Set<String> onlyNodes(ResourceRequest any, List<ResourceRequest> ask) {
