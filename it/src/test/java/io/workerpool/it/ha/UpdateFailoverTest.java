@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.Status;
 import io.workerpool.client.WorkerPoolClient;
-import io.workerpool.client.WorkerPoolException;
 import io.workerpool.client.cli.WorkerPoolCli;
 import io.workerpool.it.ClusterUsage;
 import io.workerpool.it.LaunchContextJson;
@@ -139,7 +137,7 @@ class UpdateFailoverTest {
     try (WorkerPoolClient client = new WorkerPoolClient()) {
       client.init(cluster.config());
       client.start();
-      UpdateStatus atKill = awaitPhase(client, appId, killIn);
+      UpdateStatus atKill = UpdatePhaseWait.awaitPhase(client, appId, killIn, WORKERS);
       long killedAt = System.currentTimeMillis();
       int dead = ha.activeIndex();
       int active = ha.killActive();
@@ -203,30 +201,6 @@ class UpdateFailoverTest {
         .anyMatch(l -> l.startsWith("start ")));
     assertTrue(cluster.report().amLines(attempt2).contains("start version=1 attempt=" + attempt2),
         cluster.report().amLines(attempt2).toString());
-  }
-
-  /** Polls the update until it is in {@code phase} (CONVERTING: with some workers converted and some still pooled). */
-  private static UpdateStatus awaitPhase(WorkerPoolClient client, ApplicationId appId, UpdatePhase phase) {
-    return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(10)).until(() -> {
-      UpdateStatus status;
-      try {
-        status = client.latestUpdate(appId);
-      } catch (WorkerPoolException e) {
-        if (e.code() == Status.Code.NOT_FOUND) {
-          return null;
-        }
-        throw e;
-      }
-      if (status.getPhase().getNumber() > phase.getNumber()) {
-        throw new AssertionError("the update went past " + phase + " before the test stopped the RM: " + status);
-      }
-      return status;
-    }, status -> status != null && status.getPhase() == phase && (phase != UpdatePhase.CONVERTING
-        || (count(status, WorkerState.POOLED) > 0 && count(status, WorkerState.POOLED) < WORKERS)));
-  }
-
-  private static long count(UpdateStatus status, WorkerState state) {
-    return status.getWorkersList().stream().filter(w -> w.getState() == state).count();
   }
 
   /** The phase after the one the RM was stopped in began only after the stop (the stop hit that phase). */
