@@ -54,6 +54,11 @@ public final class WorkerPoolConfigKeys {
    * so that a test can kill the RM in that window.
    */
   public static final String TEST_PAUSE_BEFORE_AM_END_MS = PREFIX + "test.pause-before-am-end-ms";
+  /**
+   * Tests only: the old attempt ends this long after its AM's node reported the AM gone (its place held), so that
+   * a test can kill the RM while AM1's place is held and the new attempt does not exist yet.
+   */
+  public static final String TEST_PAUSE_AFTER_AM_PLACE_HELD_MS = PREFIX + "test.pause-after-am-place-held-ms";
 
   /** TLS on the Worker Pool channel, for the RM and its clients alike (both read yarn-site.xml). */
   public static final String SSL_ENABLED = PREFIX + "ssl.enabled";

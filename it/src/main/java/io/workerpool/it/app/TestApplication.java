@@ -17,6 +17,7 @@ import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.LocalResource;
 import org.apache.hadoop.yarn.api.records.LocalResourceType;
 import org.apache.hadoop.yarn.api.records.LocalResourceVisibility;
+import org.apache.hadoop.yarn.api.records.Priority;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.URL;
 import org.apache.hadoop.yarn.client.api.YarnClient;
@@ -136,6 +137,7 @@ public final class TestApplication {
     context.setKeepContainersAcrossApplicationAttempts(options.keepContainers());
     context.setMaxAppAttempts(options.maxAttempts());
     context.setQueue(options.queue());
+    context.setPriority(Priority.newInstance(options.priority()));
     context.setResource(Resource.newInstance(AM_MB, 1));
     context.setAMContainerSpec(amLaunchContext);
     return client.submitApplication(context);
@@ -184,21 +186,26 @@ public final class TestApplication {
     }
   }
 
-  public record SubmitOptions(String name, boolean keepContainers, int maxAttempts, String queue) {
+  /** @param priority the application's priority (YARN's default 0; the cluster must allow it) */
+  public record SubmitOptions(String name, boolean keepContainers, int maxAttempts, String queue, int priority) {
     public static SubmitOptions defaults(String name) {
-      return new SubmitOptions(name, true, 4, "default");
+      return new SubmitOptions(name, true, 4, "default", 0);
     }
 
     public SubmitOptions keepContainers(boolean keep) {
-      return new SubmitOptions(name, keep, maxAttempts, queue);
+      return new SubmitOptions(name, keep, maxAttempts, queue, priority);
     }
 
     public SubmitOptions maxAttempts(int attempts) {
-      return new SubmitOptions(name, keepContainers, attempts, queue);
+      return new SubmitOptions(name, keepContainers, attempts, queue, priority);
     }
 
     public SubmitOptions queue(String queueName) {
-      return new SubmitOptions(name, keepContainers, maxAttempts, queueName);
+      return new SubmitOptions(name, keepContainers, maxAttempts, queueName, priority);
+    }
+
+    public SubmitOptions priority(int appPriority) {
+      return new SubmitOptions(name, keepContainers, maxAttempts, queue, appPriority);
     }
   }
 }

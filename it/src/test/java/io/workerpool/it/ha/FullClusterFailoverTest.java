@@ -29,25 +29,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
-import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
-import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
-import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerState;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A full cluster and an RM failover in each phase of an update: a hungry application in the same queue waits for
- * every free resource while the active RM is stopped mid-update and the other RM resumes the update from its
+ * A full cluster and an RM failover in each phase of an update: a hungry application in the same queue, ahead of
+ * the updated one by its priority, waits for every free resource while the active RM is stopped mid-update and the other RM resumes the update from its
  * journal. The hungry application gets none of the updated application's places (no worker of it starts during the
  * update), every new worker runs on its old worker's node, AM2 on AM1's node, and what the RM charges equals what
  * the NodeManagers run. Judged from the workers' own reports and the NodeManagers, not from the update's record.
@@ -55,6 +53,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class FullClusterFailoverTest {
   private static final int WORKERS = 4;
   private static final int WORKER_MB = 256;
+  private static final int HUNGRY_PRIORITY = 5;
   private static HaCluster ha;
   private static TestCluster cluster;
   private static TestApplication app;
@@ -65,14 +64,16 @@ class FullClusterFailoverTest {
   @BeforeAll
   static void startCluster() throws Exception {
     // As UpdateFailoverTest: YARN's default node heartbeat (so POOLING lasts long enough to stop the RM in it) and a
-    // 2 s pause after the update was accepted. Small nodes, so that a hungry application of 256 MB workers fills
+    // 2 s pause after the update was accepted; and 4 s between AM1's place being held and its attempt's end. Small nodes, so that a hungry application of 256 MB workers fills
     // them (two AMs fit the AM limit of the test's capacity-scheduler.xml).
     ha = HaCluster.start("full-cluster-failover", TestCluster.builder("full-cluster-failover").nodeManagers(2)
         .nodeMemoryMb(2048)
+        .set(YarnConfiguration.MAX_CLUSTER_LEVEL_APPLICATION_PRIORITY, Integer.toString(HUNGRY_PRIORITY))
         .set("yarn.scheduler.minimum-allocation-mb", "128")
         .set(YarnConfiguration.RM_NM_HEARTBEAT_INTERVAL_MS, "1000")
         .set("yarn.scheduler.capacity.per-node-heartbeat.multiple-assignments-enabled", "true")
-        .set(WorkerPoolConfigKeys.TEST_PAUSE_BEFORE_AM_END_MS, "2000"), 60_000);
+        .set(WorkerPoolConfigKeys.TEST_PAUSE_BEFORE_AM_END_MS, "2000")
+        .set(WorkerPoolConfigKeys.TEST_PAUSE_AFTER_AM_PLACE_HELD_MS, "4000"), 60_000);
     cluster = ha.cluster();
     app = TestApplication.stage(cluster.workDir().resolve("staging"), cluster.report(), cluster.confDir(), 1L << 20);
   }
@@ -109,17 +110,29 @@ class FullClusterFailoverTest {
   @ParameterizedTest
   @EnumSource(value = UpdatePhase.class, names = {"ACCEPTED", "POOLING", "LAUNCHING_AM", "CONVERTING"})
   void theUpdatedApplicationKeepsEveryPlaceThroughAFailover(UpdatePhase stopIn) throws Exception {
-    updated = app.submit(cluster.client(), "1", WORKERS, WORKER_MB, SubmitOptions.defaults("updated-" + stopIn)
+    updateAndFailOver(stopIn.name(), stopIn, client -> UpdatePhaseWait.awaitPhase(client, updated, stopIn, WORKERS));
+  }
+
+  /**
+   * AM1's node reported it gone and its place is held, but the old attempt has not ended yet (the cluster delays
+   * that end by 4 s): the new RM charges the place again when the node registers and AM2's container takes it.
+   */
+  @Test
+  void amOnesHeldPlaceIsChargedAgainByTheNewRmAndTheNewAmTakesIt() throws Exception {
+    updateAndFailOver("am-place", UpdatePhase.POOLING, client -> UpdatePhaseWait.awaitStatus(client, updated,
+        UpdatePhase.POOLING, status -> status.getAmPlace().startsWith("held on")));
+  }
+
+  private void updateAndFailOver(String name, UpdatePhase stopIn, StopPoint stopPoint) throws Exception {
+    updated = app.submit(cluster.client(), "1", WORKERS, WORKER_MB, SubmitOptions.defaults("updated-" + name)
         .keepContainers(false).maxAttempts(1));
     Map<String, WorkerReport> v1 = awaitRunning(cluster.report(), attempt(updated, 1), WORKERS).stream()
         .collect(Collectors.toMap(WorkerReport::containerId, w -> w));
-    // Only containers the RM knows RUNNING are pooled (as in UpdateFailoverTest).
-    await().atMost(Duration.ofSeconds(30)).until(() -> v1.keySet().stream().allMatch(id -> {
-      RMContainer container = ha.active().getResourceScheduler().getRMContainer(ContainerId.fromString(id));
-      return container != null && container.getState() == RMContainerState.RUNNING;
-    }));
+    ha.awaitRunningOnActive(v1.keySet());
     NodeId am1Node = amNode();
-    hungry = app.submit(cluster.client(), "h", 60, WORKER_MB, SubmitOptions.defaults("hungry-" + stopIn));
+    // Ahead of the updated application in the queue: any place the update lets go of goes to the hungry one.
+    hungry = app.submit(cluster.client(), "h", 60, WORKER_MB, SubmitOptions.defaults("hungry-" + name)
+        .priority(HUNGRY_PRIORITY));
     Set<String> hungryBefore = awaitFull();
 
     ContainerLaunchContext v2 = app.amLaunchContext("2", WORKERS, WORKER_MB);
@@ -142,10 +155,11 @@ class FullClusterFailoverTest {
           throw new IllegalStateException(e);
         }
       });
-      UpdateStatus atStop = UpdatePhaseWait.awaitPhase(client, updated, stopIn, WORKERS);
+      UpdateStatus atStop = stopPoint.await(client);
       int active = ha.killActive();
       System.out.println("stopped the active RM in " + atStop.getPhase() + " (workers " + atStop.getWorkersList()
-          .stream().map(w -> w.getState().name()).toList() + "); rm" + active + " is active");
+          .stream().map(w -> w.getState().name()).toList() + ", AM1's place: " + atStop.getAmPlace() + "); rm"
+          + active + " is active");
       status = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(200))
           .until(() -> client.getUpdate(atStop.getUpdateId()), s -> s.getPhase() == UpdatePhase.SUCCEEDED
               || s.getPhase() == UpdatePhase.FAILED);
@@ -172,9 +186,19 @@ class FullClusterFailoverTest {
       List<WorkerReport> v2Workers = awaitRunning(cluster.report(), attempt(updated, 2), WORKERS);
       assertEquals(nodeCounts(v1.values()), nodeCounts(v2Workers), "every new worker runs on an old worker's node");
       assertEquals(am1Node, amNode(), "AM2 runs on AM1's node");
+      // After a failover the RM's own ask for AM2's container usually reaches the scheduler before the hungry AM
+      // has re-sent its asks, so AM2 could also win AM1's freed place by luck: YARN's counter tells them apart.
+      assertEquals(0, ha.active().getRMContext().getRMApps().get(updated).getCurrentAppAttempt()
+          .getRMAppAttemptMetrics().getTotalAllocatedContainers(), "nothing of the new attempt, not even its AM,"
+          + " was scheduled the ordinary way");
     }
     assertEquals(hungryBefore, runningIds(hungry, 1), "the hungry application got no place during the update");
     ClusterUsage.awaitChargesEqualRunningContainers(cluster.yarn(), ha.active(), 2, "default");
+  }
+
+  /** When the test stops the active RM: returns the update's status then. */
+  private interface StopPoint {
+    UpdateStatus await(WorkerPoolClient client) throws Exception;
   }
 
   /**

@@ -8,17 +8,21 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.commons.io.FileUtils;
 import org.apache.curator.test.TestingServer;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.NodeState;
 import org.apache.hadoop.yarn.conf.HAUtil;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.recovery.ZKRMStateStore;
+import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
+import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerState;
 
 /**
  * Two ResourceManagers (rm0, rm1) with automatic failover through a real ZooKeeper server started here,
@@ -144,6 +148,17 @@ final class HaCluster implements AutoCloseable {
         cluster.yarn().restartResourceManager(i);
       }
     }
+  }
+
+  /**
+   * Waits until the active RM knows these containers RUNNING: only those are pooled; one whose node has not reported
+   * it yet (within a heartbeat of its start) is killed with the old attempt.
+   */
+  void awaitRunningOnActive(Collection<String> containerIds) {
+    await().atMost(Duration.ofSeconds(30)).until(() -> containerIds.stream().allMatch(id -> {
+      RMContainer container = active().getResourceScheduler().getRMContainer(ContainerId.fromString(id));
+      return container != null && container.getState() == RMContainerState.RUNNING;
+    }));
   }
 
   /** Waits until every NodeManager runs against the active RM (after a failover they register with it anew). */

@@ -40,8 +40,6 @@ import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
-import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
-import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainerState;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttempt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,12 +115,7 @@ class UpdateFailoverTest {
     ApplicationId appId = app.submit(cluster.client(), "1", WORKERS, WORKER_MB, options);
     Map<String, WorkerReport> v1 = awaitRunning(cluster.report(), attempt(appId, 1), WORKERS).stream()
         .collect(Collectors.toMap(WorkerReport::containerId, w -> w));
-    // Only containers the RM knows RUNNING are pooled: one that its node has not reported yet (within a heartbeat
-    // of its start) is killed with the old attempt (a limit of the engine, see the notes of this test's branch).
-    await().atMost(Duration.ofSeconds(30)).until(() -> v1.keySet().stream().allMatch(id -> {
-      RMContainer container = ha.active().getResourceScheduler().getRMContainer(ContainerId.fromString(id));
-      return container != null && container.getState() == RMContainerState.RUNNING;
-    }));
+    ha.awaitRunningOnActive(v1.keySet());
     ContainerLaunchContext v2 = app.amLaunchContext("2", WORKERS, WORKER_MB);
     Map<String, String> env = new HashMap<>(v2.getEnvironment());
     env.putAll(newAmOptions);

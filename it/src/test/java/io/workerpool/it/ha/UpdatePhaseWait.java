@@ -9,6 +9,7 @@ import io.workerpool.proto.UpdatePhase;
 import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerState;
 import java.time.Duration;
+import java.util.function.Predicate;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 
 /** Waits for an application's update to reach the phase in which a test stops the active RM. */
@@ -21,6 +22,13 @@ final class UpdatePhaseWait {
    * still pooled); fails when the update went past it.
    */
   static UpdateStatus awaitPhase(WorkerPoolClient client, ApplicationId appId, UpdatePhase phase, int workers) {
+    return awaitStatus(client, appId, phase, status -> status.getPhase() == phase && (phase != UpdatePhase.CONVERTING
+        || (count(status, WorkerState.POOLED) > 0 && count(status, WorkerState.POOLED) < workers)));
+  }
+
+  /** Polls the update until its status is {@code ready}; fails when the update went past {@code phase} first. */
+  static UpdateStatus awaitStatus(WorkerPoolClient client, ApplicationId appId, UpdatePhase phase,
+      Predicate<UpdateStatus> ready) {
     return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(10)).until(() -> {
       UpdateStatus status;
       try {
@@ -35,8 +43,7 @@ final class UpdatePhaseWait {
         throw new AssertionError("the update went past " + phase + " before the test stopped the RM: " + status);
       }
       return status;
-    }, status -> status != null && status.getPhase() == phase && (phase != UpdatePhase.CONVERTING
-        || (count(status, WorkerState.POOLED) > 0 && count(status, WorkerState.POOLED) < workers)));
+    }, status -> status != null && ready.test(status));
   }
 
   static long count(UpdateStatus status, WorkerState state) {

@@ -37,6 +37,14 @@ final class ContainerTakeBack {
    * restarted RM pools an old container again), like stock recovery of a reported container.
    */
   boolean takeBack(PooledWorker worker) {
+    return takeBack(worker, false);
+  }
+
+  /**
+   * @param amContainer the place is AM1's, held for the new AM's container: tracked as an AM container (after the
+   *     queue recovered it, as stock recovery marks a recovered master container)
+   */
+  boolean takeBack(PooledWorker worker, boolean amContainer) {
     ContainerId id = worker.containerId();
     FiCaSchedulerApp app = scheduler.getCurrentAttemptForContainer(id);
     FiCaSchedulerNode node = scheduler.getNode(worker.nodeId());
@@ -58,6 +66,7 @@ final class ContainerTakeBack {
     node.recoverContainer(c1);
     app.getCSLeafQueue().recoverContainer(scheduler.getClusterResource(), app, c1);
     app.recoverContainer(node, c1);
+    c1.setAMContainer(amContainer);
     RMAuditLogger.logSuccess(app.getUser(), "Worker Pool Take Back Container", "WorkerPoolScheduler",
         app.getApplicationId(), id, worker.resource(), app.getQueueName(), null);
     return true;

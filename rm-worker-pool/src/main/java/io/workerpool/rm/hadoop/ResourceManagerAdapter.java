@@ -5,6 +5,7 @@ import io.workerpool.rm.update.Caller;
 import io.workerpool.rm.update.ResourceManagerDriver;
 import io.workerpool.rm.update.UpdateRefusedException;
 import io.workerpool.rm.update.UpdateRefusedException.Reason;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -362,6 +363,17 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   public boolean takeBack(PooledWorker worker) {
     scheduler.checkWriteLockHeld("take back " + worker.containerId());
     return takeBack.takeBack(worker);
+  }
+
+  /** The RM's asks for the current attempt's AM container (as it made them: one container, the AM priority). */
+  List<ResourceRequest> amAsks(ApplicationId appId) {
+    return rm().getRMApps().get(appId).getAMResourceRequests().stream().map(ResourceRequest::clone).toList();
+  }
+
+  /** Recovery: charges AM1's journaled held place to the application again, as its AM container. */
+  boolean takeBackAmPlace(PooledWorker place) {
+    scheduler.checkWriteLockHeld("take back AM1's place " + place.containerId());
+    return takeBack.takeBack(place, true);
   }
 
   @Override

@@ -18,7 +18,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
@@ -78,6 +80,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   private WorkerPoolService service;
   private int conversionsPerLock;
   private long swapAlignmentMs;
+  private long pauseAfterAmPlaceHeldMs;
 
   @Override
   public void serviceInit(Configuration conf) throws Exception {
@@ -98,6 +101,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       throw new IllegalArgumentException(WorkerPoolConfigKeys.SWAP_ALIGNMENT_MS + " must be 0 or more, not "
           + swapAlignmentMs);
     }
+    pauseAfterAmPlaceHeldMs = conf.getLong(WorkerPoolConfigKeys.TEST_PAUSE_AFTER_AM_PLACE_HELD_MS, 0);
     super.serviceInit(conf);
     adapter = new ResourceManagerAdapter(this, maxAttempts);
     service = new WorkerPoolService(adapter, UpdateJournals.forStateStore(conf, getRMContext()));
@@ -317,8 +321,48 @@ public class WorkerPoolScheduler extends CapacityScheduler {
               + " to the application again (application or node gone, or the node full)");
         }
       }
+      for (PooledWorker amPlace : recovery.amPlacesToRecoverOn(node.getNodeID())) {
+        recoverAmPlace(recovery, amPlace);
+      }
       return null;
     });
+  }
+
+  /**
+   * Under the write lock, when AM1's node registers with a restarted RM: charges AM1's journaled place to the
+   * application again while the new AM still waits for its container, and answers that AM's ask (which the RM made
+   * before the node was back, and which waits in the scheduler) from it, so that an application waiting for
+   * resources cannot take the place first.
+   */
+  private void recoverAmPlace(UpdateRecovery recovery, PooledWorker place) {
+    FiCaSchedulerApp current = getCurrentAttemptForContainer(place.containerId());
+    boolean oldAttemptCurrent = current != null
+        && current.getApplicationAttemptId().equals(place.containerId().getApplicationAttemptId());
+    if (current == null || current.isStopped()) {
+      recovery.amPlaceNotRecovered(place, "the application's attempt was ending when " + place.nodeId()
+          + " registered again");
+      return;
+    }
+    if (!oldAttemptCurrent && !current.isWaitingForAMContainer()) {
+      recovery.amPlaceNotRecovered(place, null);
+      return;
+    }
+    if (!adapter.takeBackAmPlace(place)) {
+      recovery.amPlaceNotRecovered(place, "the restarted ResourceManager could not charge AM1's place on "
+          + place.nodeId() + " to the application again (node gone or full)");
+      return;
+    }
+    heldPlaces.add(place.containerId());
+    recovery.amPlaceRecovered(place);
+    if (!oldAttemptCurrent) {
+      // The old attempt has ended: the new one asked for its AM container already and waits in the scheduler.
+      ApplicationAttemptId attemptId = current.getApplicationAttemptId();
+      List<ResourceRequest> amAsks = adapter.amAsks(attemptId.getApplicationId());
+      List<ResourceRequest> rest = serveAmFromHeldPlace(attemptId, amAsks);
+      if (rest != null && rest != amAsks) {
+        current.updateResourceRequests(rest);
+      }
+    }
   }
 
   private static NMContainerStatus reportOf(List<NMContainerStatus> reports, ContainerId id) {
@@ -616,7 +660,13 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     }
     heldPlaces.add(rmContainer.getContainerId());
     if (rmContainer.isAMContainer()) {
-      adapter.endAttemptOfHeldAm(rmContainer, adapter.completedStatus(rmContainer, reported));
+      ContainerStatus status = adapter.completedStatus(rmContainer, reported);
+      if (pauseAfterAmPlaceHeldMs > 0) {
+        CompletableFuture.delayedExecutor(pauseAfterAmPlaceHeldMs, TimeUnit.MILLISECONDS)
+            .execute(() -> adapter.endAttemptOfHeldAm(rmContainer, status));
+      } else {
+        adapter.endAttemptOfHeldAm(rmContainer, status);
+      }
     }
     return true;
   }

@@ -35,6 +35,8 @@ final class ActiveUpdate {
   boolean newAttemptEnding;
   /** AM1's container, ended but still charged: the place the new AM's container takes. */
   PooledWorker heldAm;
+  /** AM1's held place as the journal has it, until its node registers with this (restarted) RM. */
+  PooledWorker amPlaceToRecover;
   /** Pooled workers whose process ended: their containers hold the place, nothing runs on the node. */
   final Set<ContainerId> held = new HashSet<>();
   /**

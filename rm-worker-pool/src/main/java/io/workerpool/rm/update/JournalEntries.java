@@ -5,9 +5,11 @@ import io.workerpool.proto.UpdateStatus;
 import io.workerpool.proto.WorkerRecord;
 import io.workerpool.proto.WorkerState;
 import io.workerpool.protocol.LaunchContextCodec;
+import io.workerpool.rm.pool.PooledWorker;
 import java.util.Set;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptId;
 import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.NodeId;
 
 /**
  * Maps an update in flight to its journal entry and back. Pure; the caller holds the UpdateManager monitor while
@@ -31,6 +33,12 @@ final class JournalEntries {
       }
       if (inFlight.previousAmResource != null) {
         entry.setPreviousAmResource(LaunchContextCodec.encode(inFlight.previousAmResource));
+      }
+      PooledWorker amPlace = inFlight.heldAm != null ? inFlight.heldAm : inFlight.amPlaceToRecover;
+      if (amPlace != null) {
+        entry.setHeldAmPlace(WorkerRecord.newBuilder().setOldContainerId(amPlace.containerId().toString())
+            .setNodeId(amPlace.nodeId().toString()).setResource(LaunchContextCodec.encode(amPlace.resource()))
+            .setPooledAtMs(amPlace.pooledAtMs()));
       }
       entry.setOldAmContainerId(inFlight.oldAmContainer)
           .setRaisedMaxAttemptsFrom(inFlight.raisedMaxAttemptsFrom)
@@ -56,6 +64,11 @@ final class JournalEntries {
     a.raisedMaxAttemptsFrom = entry.getRaisedMaxAttemptsFrom();
     a.claimDeadlineMs = entry.getClaimDeadlineMs();
     a.oldAmSeenGone = !status.getAmPlace().isEmpty();
+    if (entry.hasHeldAmPlace()) {
+      WorkerRecord place = entry.getHeldAmPlace();
+      a.amPlaceToRecover = new PooledWorker(ContainerId.fromString(place.getOldContainerId()),
+          NodeId.fromString(place.getNodeId()), LaunchContextCodec.decode(place.getResource()), place.getPooledAtMs());
+    }
     for (WorkerRecord record : status.getWorkersList()) {
       if (AWAITED.contains(record.getState())) {
         a.unreported.put(ContainerId.fromString(record.getOldContainerId()), record);

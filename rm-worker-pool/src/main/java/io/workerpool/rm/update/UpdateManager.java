@@ -356,7 +356,9 @@ public final class UpdateManager {
     if (a == null) {
       return false;
     }
-    if (amPlace.holdIfOldAm(a, id, nodeId, resource)) {
+    if (amPlace.holdIfOldAm(a, id, nodeId, resource)
+        // A node that registers with a restarted RM may report AM1's end again: its place is held already.
+        || a.heldAm != null && a.heldAm.containerId().equals(id)) {
       return true;
     }
     String how = "exit " + exitStatus + (diagnostics.isBlank() ? "" : ": " + diagnostics.strip());

@@ -304,12 +304,57 @@ public final class UpdateRecovery {
     listener.pooled(1);
   }
 
-  /** Whether a restarted RM has places of ended workers to charge again on this node. */
+  /** Whether a restarted RM has places of ended workers (or AM1's) to charge again on this node. */
   public boolean holdsPlacesOn(NodeId nodeId) {
     synchronized (updates) {
-      return updates.allInFlight().stream().flatMap(a -> a.unreported.values().stream())
+      return !amPlacesToRecoverOn(nodeId).isEmpty() || updates.allInFlight().stream()
+          .flatMap(a -> a.unreported.values().stream())
           .anyMatch(r -> r.getState() == WorkerState.HELD && r.getNodeId().equals(nodeId.toString()));
     }
+  }
+
+  /** AM1's journaled held places on this node, which a restarted RM has not charged again yet. */
+  public List<PooledWorker> amPlacesToRecoverOn(NodeId nodeId) {
+    synchronized (updates) {
+      return updates.allInFlight().stream().map(a -> a.amPlaceToRecover)
+          .filter(place -> place != null && place.nodeId().equals(nodeId)).toList();
+    }
+  }
+
+  /**
+   * AM1's place was charged to the application again after the restart: the new AM's container takes it, as if the
+   * RM had not restarted. The caller holds the scheduler's write lock.
+   */
+  public void amPlaceRecovered(PooledWorker place) {
+    ActiveUpdate a;
+    synchronized (updates) {
+      a = takeAmPlaceToRecover(place);
+      if (a == null) {
+        return;
+      }
+      a.heldAm = place;
+      a.update.amPlace("held again on " + place.nodeId() + " (" + place.resource() + ") for the new AM's container"
+          + " after the ResourceManager restarted");
+    }
+    journalWriter.writeLater(a);
+  }
+
+  /**
+   * AM1's journaled place is not charged again: {@code why} is null when the new AM's container no longer needs it
+   * (it was allocated before the node registered again), else why the place was lost.
+   */
+  public void amPlaceNotRecovered(PooledWorker place, String why) {
+    ActiveUpdate a;
+    synchronized (updates) {
+      a = takeAmPlaceToRecover(place);
+      if (a == null) {
+        return;
+      }
+      if (why != null) {
+        a.update.amPlace("released: " + why + "; the new AM's container is scheduled as usual");
+      }
+    }
+    journalWriter.writeLater(a);
   }
 
   /** The place {@link #nodeRecovered} decided to hold again, as the journal recorded it. */
@@ -339,6 +384,16 @@ public final class UpdateRecovery {
           + " is held again for the new attempt");
     }
     listener.pooled(1);
+  }
+
+  /** The update whose journaled AM place {@code place} is, no longer waiting for it; null if none. */
+  private ActiveUpdate takeAmPlaceToRecover(PooledWorker place) {
+    ActiveUpdate a = updates.inFlight(appOf(place.containerId()));
+    if (a == null || a.amPlaceToRecover != place) {
+      return null;
+    }
+    a.amPlaceToRecover = null;
+    return a;
   }
 
   /** A container {@link #nodeRecovered} decided to pool again could not be charged again; its node stops it. */

@@ -90,6 +90,26 @@ class JournalEntriesTest {
   }
 
   @Test
+  void amOnesHeldPlaceComesBackToBeChargedAgainWhenItsNodeRegisters() {
+    Update update = new Update("update_3", APP, "", CLOCK, watchers);
+    update.setAttempts(ATTEMPT_1.toString(), null);
+    update.on(Event.AM1_ENDING, "ending " + ATTEMPT_1);
+    ActiveUpdate inFlight = new ActiveUpdate(update, ATTEMPT_1);
+    PooledWorker place = new PooledWorker(container(ATTEMPT_1, 1), NodeId.newInstance("a", 1),
+        Resource.newInstance(512, 1), 900_000);
+    inFlight.heldAm = place;
+
+    UpdateJournalEntry entry = JournalEntries.entry(update.snapshot(), 9, inFlight);
+    ActiveUpdate back = JournalEntries.resume(Update.restore(entry.getStatus(), CLOCK, watchers), entry);
+    assertEquals(place, back.amPlaceToRecover);
+    assertNull(back.heldAm, "charged again only when its node registers");
+
+    UpdateJournalEntry again = JournalEntries.entry(back.update.snapshot(), 10, back);
+    assertEquals(place, JournalEntries.resume(Update.restore(again.getStatus(), CLOCK, watchers), again)
+        .amPlaceToRecover, "a second restart before the node registered still has the place");
+  }
+
+  @Test
   void anEndedUpdateIsJournaledByItsStatusAlone() {
     Update update = new Update("update_2", APP, "", CLOCK, watchers);
     update.setAttempts(ATTEMPT_1.toString(), null);
