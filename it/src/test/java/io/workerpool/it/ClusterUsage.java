@@ -30,6 +30,15 @@ public final class ClusterUsage {
   private ClusterUsage() {
   }
 
+  /**
+   * Memory the scheduler could still give out. Counted as the root queue does, with reservations: a waiting
+   * application's reservation on a full node caps the queue, and the memory left on another node stays unused.
+   */
+  public static long freeMb(CapacityScheduler scheduler) {
+    return scheduler.getClusterResource().getMemorySize()
+        - scheduler.getRootQueue().getQueueResourceUsage().getUsed().getMemorySize();
+  }
+
   /** Waits until every charge equals the running containers (completions reach the RM with node heartbeats). */
   public static void awaitChargesEqualRunningContainers(MiniYARNCluster yarn, ResourceManager rm, int nodeManagers,
       String leafQueue) {

@@ -35,6 +35,7 @@ import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerApp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -208,14 +209,12 @@ class FullClusterFailoverTest {
   private Set<String> awaitFull() {
     return await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
       CapacityScheduler scheduler = (CapacityScheduler) ha.active().getResourceScheduler();
-      // Counted as the root queue does, with reservations (see FullClusterUpdateTest.freeMb).
-      long freeMb = scheduler.getClusterResource().getMemorySize()
-          - scheduler.getRootQueue().getQueueResourceUsage().getUsed().getMemorySize();
-      long allocated = scheduler.getApplicationAttempt(attempt(hungry, 1)) == null ? -1
-          : scheduler.getApplicationAttempt(attempt(hungry, 1)).getLiveContainers().stream()
-              .filter(c -> !c.isAMContainer()).count();
+      FiCaSchedulerApp hungryAttempt = scheduler.getApplicationAttempt(attempt(hungry, 1));
+      long allocated = hungryAttempt == null ? -1
+          : hungryAttempt.getLiveContainers().stream().filter(c -> !c.isAMContainer()).count();
       Set<String> running = runningIds(hungry, 1);
-      return freeMb < WORKER_MB && running.size() > 1 && running.size() == allocated ? running : null;
+      return ClusterUsage.freeMb(scheduler) < WORKER_MB && running.size() > 1 && running.size() == allocated
+          ? running : null;
     }, running -> running != null);
   }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workerpool.client.WorkerPoolClient;
 import io.workerpool.it.Accounting;
+import io.workerpool.it.ClusterUsage;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
 import io.workerpool.it.app.WorkerReport;
@@ -195,7 +196,7 @@ class FullClusterUpdateTest {
     hungry = app.submit(cluster.client(), "h", 60, WORKER_MB, SubmitOptions.defaults("hungry-" + name)
         .queue(hungryQueue));
     // Full: the hungry application runs workers and still asks for more than is free.
-    await().atMost(Duration.ofSeconds(60)).until(() -> freeMb() < WORKER_MB && hungryRunning() > 1);
+    await().atMost(Duration.ofSeconds(60)).until(() -> ClusterUsage.freeMb(scheduler()) < WORKER_MB && hungryRunning() > 1);
     return before;
   }
 
@@ -271,16 +272,6 @@ class FullClusterUpdateTest {
   private int hungryRunning() {
     return (int) scheduler().getAllNodes().stream().flatMap(n -> n.getCopiedListOfRunningContainers().stream())
         .filter(c -> c.getApplicationAttemptId().getApplicationId().equals(hungry)).count();
-  }
-
-  /**
-   * Memory the scheduler could still give out. Counted as the root queue does, with reservations: the hungry
-   * application's reservation on a full node caps the queue, and the memory left on another node stays unused.
-   */
-  private long freeMb() {
-    CapacityScheduler scheduler = scheduler();
-    return scheduler.getClusterResource().getMemorySize()
-        - scheduler.getRootQueue().getQueueResourceUsage().getUsed().getMemorySize();
   }
 
   private NodeId amNode(ApplicationId appId) {
