@@ -86,6 +86,11 @@ public final class ClusterUsage {
     Map<String, Resource> leftOutByUser = new TreeMap<>();
     for (int i = 0; i < nodeManagers; i++) {
       NodeId nodeId = yarn.getNodeManager(i).getNMContext().getNodeId();
+      if (scheduler.getSchedulerNode(nodeId) == null) {
+        // Right after a failover a node may not have registered with the active RM yet: the charges differ, retry.
+        usage.put("node " + nodeId, "not registered with the active RM");
+        continue;
+      }
       Resource used = Resource.newInstance(0, 0);
       add(used, scheduler.getNodeReport(nodeId).getUsedResource());
       for (RMContainer container : scheduler.getSchedulerNode(nodeId).getCopiedListOfRunningContainers()) {
