@@ -17,18 +17,27 @@ public final class Accounting {
   private Accounting() {
   }
 
-  /** Every node and the root queue charge exactly the containers that run (held places included). */
+  /**
+   * Every node and the root queue charge exactly the containers that run (held places included). A queue also
+   * charges its applications' reservations (a waiting application reserves a full node), so those are added to what
+   * runs; a node does not.
+   */
   public static void assertNodesAndRootQueueChargeWhatRuns(CapacityScheduler scheduler) {
     long nodesRunning = 0;
+    long reserved = 0;
     for (SchedulerNode node : scheduler.getAllNodes()) {
       long running = node.getCopiedListOfRunningContainers().stream()
           .mapToLong(c -> c.getAllocatedResource().getMemorySize()).sum();
       assertEquals(running, node.getAllocatedResource().getMemorySize(), "node " + node.getNodeID()
           + " charges what runs on it");
       nodesRunning += running;
+      RMContainer reservation = node.getReservedContainer();
+      reserved += reservation == null ? 0 : reservation.getReservedResource().getMemorySize();
     }
-    assertEquals(nodesRunning, scheduler.getRootQueue().getQueueResourceUsage().getUsed().getMemorySize(),
-        "the root queue charges what runs on the nodes");
+    assertEquals(nodesRunning + reserved,
+        scheduler.getRootQueue().getQueueResourceUsage().getUsed().getMemorySize(),
+        "the root queue charges what runs on the nodes (" + nodesRunning + " MB) and is reserved on them ("
+            + reserved + " MB)");
   }
 
   /** Every node, the root queue and the application's user charge exactly the containers that run. */
@@ -45,9 +54,13 @@ public final class Accounting {
           userRunning += container.getAllocatedResource().getMemorySize();
           userContainers.add(container.getContainerId());
         }
+        for (RMContainer reservation : other.getReservedContainers()) {
+          userRunning += reservation.getReservedResource().getMemorySize();
+          userContainers.add(reservation.getContainerId());
+        }
       }
     }
     assertEquals(userRunning, queue.getUser(app.getUser()).getUsed().getMemorySize(),
-        "the user " + app.getUser() + " is charged what its applications run: " + userContainers);
+        "the user " + app.getUser() + " is charged what its applications run and reserve: " + userContainers);
   }
 }

@@ -18,6 +18,7 @@ import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.Cont
 import org.apache.hadoop.yarn.server.nodemanager.containermanager.container.ContainerState;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.rmcontainer.RMContainer;
+import org.apache.hadoop.yarn.server.resourcemanager.scheduler.SchedulerApplication;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.AbstractLeafQueue;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
 
@@ -82,8 +83,7 @@ public final class ClusterUsage {
       Set<ApplicationId> leftOut) {
     CapacityScheduler scheduler = (CapacityScheduler) rm.getResourceScheduler();
     Map<String, String> usage = new TreeMap<>();
-    Resource leftOutTotal = Resource.newInstance(0, 0);
-    Map<String, Resource> leftOutByUser = new TreeMap<>();
+    QueueChargesNotRunning notRunning = new QueueChargesNotRunning(leafQueue);
     for (int i = 0; i < nodeManagers; i++) {
       NodeId nodeId = yarn.getNodeManager(i).getNMContext().getNodeId();
       if (scheduler.getSchedulerNode(nodeId) == null) {
@@ -93,33 +93,54 @@ public final class ClusterUsage {
       }
       Resource used = Resource.newInstance(0, 0);
       add(used, scheduler.getNodeReport(nodeId).getUsedResource());
+      RMContainer reservation = scheduler.getSchedulerNode(nodeId).getReservedContainer();
+      if (reservation != null) {
+        // A queue charges a reservation, a node and the NodeManager do not: it is nothing that runs.
+        notRunning.add(scheduler, reservation, reservation.getReservedResource());
+      }
       for (RMContainer container : scheduler.getSchedulerNode(nodeId).getCopiedListOfRunningContainers()) {
         if (leftOut.contains(container.getApplicationAttemptId().getApplicationId())) {
           subtract(used, container.getAllocatedResource());
-          add(leftOutTotal, container.getAllocatedResource());
-          String user = scheduler.getSchedulerApplications()
-              .get(container.getApplicationAttemptId().getApplicationId()).getUser();
-          add(leftOutByUser.computeIfAbsent(user, u -> Resource.newInstance(0, 0)),
-              container.getAllocatedResource());
+          notRunning.add(scheduler, container, container.getAllocatedResource());
         }
       }
       usage.put("node " + nodeId, show(used));
     }
     Resource root = Resource.newInstance(0, 0);
     add(root, scheduler.getRootQueue().getQueueResourceUsage().getUsed());
-    subtract(root, leftOutTotal);
+    subtract(root, notRunning.total);
     usage.put("root queue", show(root));
     AbstractLeafQueue queue = (AbstractLeafQueue) scheduler.getQueue(leafQueue);
     List<String> users = new ArrayList<>(queue.getAllUsers());
     for (String user : users) {
       Resource used = Resource.newInstance(0, 0);
       add(used, queue.getUser(user).getUsed());
-      subtract(used, leftOutByUser.getOrDefault(user, Resource.newInstance(0, 0)));
+      subtract(used, notRunning.byLeafQueueUser.getOrDefault(user, Resource.newInstance(0, 0)));
       if (used.getMemorySize() != 0 || used.getVirtualCores() != 0) {
         usage.put("user " + user, show(used));
       }
     }
     return usage;
+  }
+
+  /** What the queues charge that no NodeManager runs: reservations, and the left-out applications' containers. */
+  private static final class QueueChargesNotRunning {
+    final String leafQueue;
+    final Resource total = Resource.newInstance(0, 0);
+    final Map<String, Resource> byLeafQueueUser = new TreeMap<>();
+
+    QueueChargesNotRunning(String leafQueue) {
+      this.leafQueue = leafQueue;
+    }
+
+    void add(CapacityScheduler scheduler, RMContainer container, Resource resource) {
+      ClusterUsage.add(total, resource);
+      SchedulerApplication<?> app = scheduler.getSchedulerApplications()
+          .get(container.getApplicationAttemptId().getApplicationId());
+      if (app.getQueue().getQueueName().equals(leafQueue)) {
+        ClusterUsage.add(byLeafQueueUser.computeIfAbsent(app.getUser(), u -> Resource.newInstance(0, 0)), resource);
+      }
+    }
   }
 
   private static void add(Resource sum, Resource more) {
