@@ -245,7 +245,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
       long convertCallCpu = threads.getCurrentThreadCpuTime() - convertCpuStart;
       ConversionTimings timings = ConversionTimings.instance();
       long longestHold = timings.lastLongestHoldNanos();
-      long handOver = timings.lastHandOverNanos();
+      long outOfLock = timings.lastOutOfLockNanos();
       long lockHold = timings.lastLockHoldNanos();
       rm.drainEvents();
       ResourceUsage afterConversion = ResourceUsage.read(scheduler, QUEUE, app.getUser(), nodeIds);
@@ -289,7 +289,7 @@ public final class ConversionBenchmark implements Callable<Integer> {
       Percentiles scheduleCpu = scheduleSamples.length == 0 ? null : new Percentiles(scheduleCpuSamples);
       return new ConversionResult(containers, nodes, asyncScheduling, loadAtStart,
           ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-          convert.median(), convert.p99(), convert.max(), convertCall, convertCallCpu, longestHold, handOver, lockHold,
+          convert.median(), convert.p99(), convert.max(), convertCall, convertCallCpu, longestHold, outOfLock, lockHold,
           batchTagged, poolFormation,
           schedule == null ? -1 : schedule.median(), schedule == null ? -1 : schedule.p99(),
           schedule == null ? -1 : schedule.max(), scheduleCpu == null ? -1 : scheduleCpu.median(),

@@ -16,7 +16,7 @@ final class ConversionMetrics {
     List<Metric> metrics = new ArrayList<>(List.of(
         micros(CONVERSION, size, "median", r.convertMedianNanos()),
         micros(CONVERSION, size, "p99", r.convertP99Nanos()),
-        micros(CONVERSION, size, "median_with_hand_over_share", r.convertMedianNanos() + r.handOverNanos() / size),
+        micros(CONVERSION, size, "median_with_out_of_lock_share", r.convertMedianNanos() + r.outOfLockNanos() / size),
         micros(CONVERSION, size, "allocate_call_per_container", r.convertCallNanos() / size),
         new Metric("conversion", CONVERSION, size, "write_lock_longest_hold", r.longestLockHoldNanos() / 1e6, "ms"),
         new Metric("conversion", CONVERSION, size, "write_lock_allocate_hold", r.lockHoldNanos() / 1e6, "ms"),

@@ -16,7 +16,8 @@ import java.io.PrintStream;
  * @param convertCallCpuNanos the CPU time of that call's thread (the RM's work, without waiting for a core)
  * @param longestLockHoldNanos in that call, the longest single hold of the scheduler's write lock by the pool's
  *     work (a large call is served in several holds; {@code ConversionTimings}, recorded by the RM)
- * @param handOverNanos the hand-overs (allocation tags, container start, newly allocated list), all together
+ * @param outOfLockNanos the conversion work out of the write lock (new containers prepared, old ones completed, new
+ *     ones started with their tokens' allocation tags), all together
  * @param lockHoldNanos the write-lock holds of the pool's work in that call, all together
  * @param batchTagged converted containers whose RM-signed token names a batch of as many containers as AM2 got
  *     on that node
@@ -41,7 +42,7 @@ import java.io.PrintStream;
 public record ConversionResult(int containers, int nodes, boolean asyncScheduling,
     double loadAverageAtStart, double loadAverageAtEnd,
     long convertMedianNanos, long convertP99Nanos, long convertMaxNanos, long convertCallNanos,
-    long convertCallCpuNanos, long longestLockHoldNanos, long handOverNanos, long lockHoldNanos,
+    long convertCallCpuNanos, long longestLockHoldNanos, long outOfLockNanos, long lockHoldNanos,
     int batchTagged, long poolFormationNanos,
     long scheduleMedianNanos, long scheduleP99Nanos, long scheduleMaxNanos,
     long scheduleCpuMedianNanos, long scheduleCpuP99Nanos, long scheduleNodeUpdateNanos,
@@ -76,12 +77,12 @@ public record ConversionResult(int containers, int nodes, boolean asyncSchedulin
     out.printf("%-44s %10s %10s %10s %14s%n", "", "median", "p99", "max", "total (ms)");
     out.printf("%-44s %10s %10s %10s %14s%n", "conversion (ContainerConversion.convert)", micros(convertMedianNanos),
         micros(convertP99Nanos), micros(convertMaxNanos), "-");
-    out.printf("%-44s %10s %10s %10s %14s%n", "conversion incl. its share of the hand-over",
-        micros(convertMedianNanos + handOverNanos / containers), "-", "-", "-");
+    out.printf("%-44s %10s %10s %10s %14s%n", "conversion incl. its share of the unlocked work",
+        micros(convertMedianNanos + outOfLockNanos / containers), "-", "-", "-");
     out.printf("%-44s %10s %10s %10s %14s%n", "write lock, all holds of the call",
         micros(lockHoldNanos / containers), "-", "-", millis(lockHoldNanos));
-    out.printf("%-44s %10s %10s %10s %14s%n", "  of it the hand-overs", micros(handOverNanos / containers), "-", "-",
-        millis(handOverNanos));
+    out.printf("%-44s %10s %10s %10s %14s%n", "conversion work out of the write lock",
+        micros(outOfLockNanos / containers), "-", "-", millis(outOfLockNanos));
     out.printf("%-44s %10s %10s %10s %14s%n", "write lock: the longest single hold", "-", "-", "-",
         millis(longestLockHoldNanos));
     out.printf("%-44s %10s %10s %10s %14s%n", "conversion, whole allocate call / container",

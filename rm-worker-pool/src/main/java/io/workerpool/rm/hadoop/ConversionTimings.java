@@ -13,8 +13,8 @@ import org.apache.hadoop.metrics2.lib.MutableRate;
  * pool, as the metrics2 source {@value #NAME} (JMX {@code Hadoop:service=ResourceManager,name=WorkerPoolConversion}),
  * per allocate call that the pool served: {@code AllocateLockHoldMicros} all its holds of the lock together,
  * {@code LongestLockHoldMicros} its longest single hold (a large call is served in several holds), and
- * {@code HandOverMicros} the hand-overs of its converted containers (tokens' allocation tags, container start,
- * newly allocated list). One per JVM: the ResourceManager replaces its scheduler on an HA transition, the
+ * {@code OutOfLockMicros} its conversion work done out of the lock (preparing the new containers, completing the
+ * old ones, starting the new ones with their tokens' allocation tags). One per JVM: the ResourceManager replaces its scheduler on an HA transition, the
  * numbers go on.
  */
 public final class ConversionTimings implements MetricsSource {
@@ -22,13 +22,13 @@ public final class ConversionTimings implements MetricsSource {
   private static final ConversionTimings INSTANCE = register();
 
   private final MetricsRegistry registry = new MetricsRegistry(NAME).setContext("yarn");
-  private final MutableRate handOver = registry.newRate("HandOverMicros",
-      "Write-lock time of an allocate call's hand-overs of converted containers", false);
+  private final MutableRate outOfLock = registry.newRate("OutOfLockMicros",
+      "Conversion work of one allocate call done out of the scheduler's write lock", false);
   private final MutableRate lockHold = registry.newRate("AllocateLockHoldMicros",
       "Time the pool's work of one allocate call holds the scheduler's write lock, all holds together", false);
   private final MutableRate longestHold = registry.newRate("LongestLockHoldMicros",
       "Longest single hold of the scheduler's write lock by the pool's work of one allocate call", false);
-  private volatile long lastHandOverNanos = -1;
+  private volatile long lastOutOfLockNanos = -1;
   private volatile long lastLockHoldNanos = -1;
   private volatile long lastLongestHoldNanos = -1;
 
@@ -59,7 +59,7 @@ public final class ConversionTimings implements MetricsSource {
   public final class AllocateHolds {
     private long totalNanos;
     private long longestNanos;
-    private long handOverNanos;
+    private long outOfLockNanos;
 
     private AllocateHolds() {
     }
@@ -76,27 +76,30 @@ public final class ConversionTimings implements MetricsSource {
       }
     }
 
-    /** Runs a hand-over of converted containers, within a {@link #held} part. */
-    public void handOver(Runnable work) {
+    /** Runs conversion work that needs no scheduler lock (the caller holds none). */
+    public <T> T outOfLock(Supplier<T> work) {
       long started = System.nanoTime();
-      work.run();
-      handOverNanos += System.nanoTime() - started;
+      try {
+        return work.get();
+      } finally {
+        outOfLockNanos += System.nanoTime() - started;
+      }
     }
 
     /** The call's pool work is over. */
     public void done() {
       lastLockHoldNanos = totalNanos;
       lastLongestHoldNanos = longestNanos;
-      lastHandOverNanos = handOverNanos;
+      lastOutOfLockNanos = outOfLockNanos;
       lockHold.add(totalNanos / 1_000);
       longestHold.add(longestNanos / 1_000);
-      handOver.add(handOverNanos / 1_000);
+      outOfLock.add(outOfLockNanos / 1_000);
     }
   }
 
-  /** The last allocate call's hand-overs, all together, or -1. */
-  public long lastHandOverNanos() {
-    return lastHandOverNanos;
+  /** The last allocate call's conversion work out of the write lock, all together, or -1. */
+  public long lastOutOfLockNanos() {
+    return lastOutOfLockNanos;
   }
 
   /** The last allocate call's write-lock holds by the pool's work, all together, or -1. */

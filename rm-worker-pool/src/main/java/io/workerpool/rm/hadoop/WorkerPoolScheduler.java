@@ -396,7 +396,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     RMContainer newAm = amContainersToHandOver.remove(attemptId);
     if (newAm != null) {
       underWriteLock(() -> {
-        conversion.handOver(getApplicationAttempt(attemptId), List.of(newAm), 0);
+        conversion.handOver(getApplicationAttempt(attemptId), List.of(newAm));
         return null;
       });
     }
@@ -429,9 +429,19 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       return amServed;
     }
     Map<ResourceRequest, Integer> served = new IdentityHashMap<>();
-    boolean again = serveRound(attemptId, ask, served, swapAt, holds, true);
+    List<RMContainer> converted = new ArrayList<>();
+    boolean again = serveRound(attemptId, ask, served, swapAt, holds, true, converted);
     while (again) {
-      again = serveRound(attemptId, ask, served, swapAt, holds, false);
+      again = serveRound(attemptId, ask, served, swapAt, holds, false, converted);
+    }
+    if (!converted.isEmpty()) {
+      underWriteLock(() -> holds.held(() -> {
+        FiCaSchedulerApp app = liveAttempt(attemptId);
+        if (app != null) {
+          conversion.handOver(app, converted);
+        }
+        return null;
+      }));
     }
     holds.done();
     if (served.isEmpty()) {
@@ -453,29 +463,55 @@ public class WorkerPoolScheduler extends CapacityScheduler {
 
   /**
    * Matches the pool once (out of the write lock) against what is still asked, then claims and converts the plan in
-   * parts. Returns whether to match again: only when part of the plan could not be converted (an old container
-   * ended, a release came between two parts), since other pooled workers may answer those asks.
+   * parts, adding the new containers to {@code converted}. Returns whether to match again: only when part of the
+   * plan could not be converted (an old container ended, a release came between two parts), since other pooled
+   * workers may answer those asks.
    *
    * @param first the first round claims even when nothing matches: the claim records that the new attempt asks
    */
   private boolean serveRound(ApplicationAttemptId attemptId, List<ResourceRequest> ask,
-      Map<ResourceRequest, Integer> served, long swapAt, ConversionTimings.AllocateHolds holds, boolean first) {
+      Map<ResourceRequest, Integer> served, long swapAt, ConversionTimings.AllocateHolds holds, boolean first,
+      List<RMContainer> converted) {
     Map<WorkerAsk, ResourceRequest> requestOf = new IdentityHashMap<>();
     List<WorkerAsk> asks = workerAsks(ask, served, requestOf);
     List<PoolMatch> plan = asks.isEmpty() ? List.of() : updates().plan(attemptId, asks);
-    if (asks.isEmpty() || plan.isEmpty() && !first) {
+    FiCaSchedulerApp app = liveAttempt(attemptId);
+    if (app == null || asks.isEmpty() || plan.isEmpty() && !first) {
       return false;
     }
-    int converted = 0;
+    int convertedBefore = converted.size();
     for (List<PoolMatch> part : plan.isEmpty() ? List.of(plan) : PoolMatcher.inParts(plan, conversionsPerLock)) {
-      int inPart = underWriteLock(() -> holds.held(() -> convertPart(attemptId, part, requestOf, served, swapAt,
-          holds)));
-      if (inPart < 0) {
+      Map<PooledWorker, ContainerConversion.Prepared> prepared = holds.outOfLock(() -> prepare(app, part,
+          requestOf));
+      List<ContainerConversion.Converted> inPart = underWriteLock(() -> holds.held(() -> convertPart(attemptId,
+          part, prepared, requestOf, served, swapAt)));
+      if (inPart == null) {
         return false;
       }
-      converted += inPart;
+      holds.outOfLock(() -> {
+        conversion.finish(app, inPart, swapAt);
+        return null;
+      });
+      inPart.forEach(done -> converted.add(done.c3()));
     }
-    return converted > 0 && converted < plan.size();
+    int convertedNow = converted.size() - convertedBefore;
+    return convertedNow > 0 && convertedNow < plan.size();
+  }
+
+  /** Out of the write lock: a new container for each planned worker of the part that still runs. */
+  private Map<PooledWorker, ContainerConversion.Prepared> prepare(FiCaSchedulerApp app, List<PoolMatch> part,
+      Map<WorkerAsk, ResourceRequest> requestOf) {
+    Map<PooledWorker, ContainerConversion.Prepared> prepared = new IdentityHashMap<>();
+    Map<ResourceRequest, SchedulerRequestKey> keys = new IdentityHashMap<>();
+    String by = "attempt " + app.getApplicationAttemptId();
+    for (PoolMatch match : part) {
+      ContainerConversion.Prepared c3 = conversion.prepare(app, match.worker().containerId(),
+          keys.computeIfAbsent(requestOf.get(match.ask()), SchedulerRequestKey::create), by, null);
+      if (c3 != null) {
+        prepared.put(match.worker(), c3);
+      }
+    }
+    return prepared;
   }
 
   /**
@@ -502,36 +538,33 @@ public class WorkerPoolScheduler extends CapacityScheduler {
   }
 
   /**
-   * Under the write lock: claims the planned part's workers still pooled and converts them; returns how many were
-   * converted, or -1 when the attempt is no longer the application's live one (the rest of the plan stays pooled).
+   * Under the write lock: claims the planned part's workers still pooled and converts them into their prepared
+   * containers; returns the conversions, or null when the attempt is no longer the application's live one (the rest
+   * of the plan stays pooled).
    */
-  private int convertPart(ApplicationAttemptId attemptId, List<PoolMatch> part,
-      Map<WorkerAsk, ResourceRequest> requestOf, Map<ResourceRequest, Integer> served, long swapAt,
-      ConversionTimings.AllocateHolds holds) {
+  private List<ContainerConversion.Converted> convertPart(ApplicationAttemptId attemptId, List<PoolMatch> part,
+      Map<PooledWorker, ContainerConversion.Prepared> prepared, Map<WorkerAsk, ResourceRequest> requestOf,
+      Map<ResourceRequest, Integer> served, long swapAt) {
     FiCaSchedulerApp app = liveAttempt(attemptId);
     if (app == null) {
-      return -1;
+      return null;
     }
     List<PoolMatch> matches = updates().claim(attemptId, part);
-    List<RMContainer> converted = new ArrayList<>(matches.size());
-    Map<ResourceRequest, SchedulerRequestKey> keys = new IdentityHashMap<>();
-    String by = "attempt " + attemptId;
+    List<ContainerConversion.Converted> converted = new ArrayList<>(matches.size());
     for (PoolMatch match : matches) {
       long started = System.nanoTime();
-      ResourceRequest request = requestOf.get(match.ask());
-      RMContainer c3 = conversion.convert(app, match.worker().containerId(),
-          keys.computeIfAbsent(request, SchedulerRequestKey::create), by, null);
-      if (c3 == null) {
+      ContainerConversion.Prepared c3 = prepared.get(match.worker());
+      ContainerConversion.Converted done = c3 == null ? null : conversion.convert(app, c3);
+      if (done == null) {
         updates().conversionFailed(match, "the container ended before it could be converted");
         continue;
       }
-      updates().converted(match, c3.getContainerId(), System.nanoTime() - started, swapAt);
+      updates().converted(match, done.c3().getContainerId(), System.nanoTime() - started, swapAt);
       heldPlaces.remove(match.worker().containerId());
-      converted.add(c3);
-      served.merge(request, 1, Integer::sum);
+      converted.add(done);
+      served.merge(requestOf.get(match.ask()), 1, Integer::sum);
     }
-    holds.handOver(() -> conversion.handOver(app, converted, swapAt));
-    return converted.size();
+    return converted;
   }
 
   /** The attempt's scheduler app while it is the application's current, running attempt; else null. */
@@ -573,12 +606,16 @@ public class WorkerPoolScheduler extends CapacityScheduler {
           + node.getUnallocatedResource() + " more free"));
       return ask;
     }
-    RMContainer am = conversion.convert(app, place.containerId(), SchedulerRequestKey.create(amAsk),
-        "attempt " + attemptId, asked);
-    if (am == null) {
+    // One container: prepared and finished under this hold too.
+    ContainerConversion.Prepared prepared = conversion.prepare(app, place.containerId(),
+        SchedulerRequestKey.create(amAsk), "attempt " + attemptId, asked);
+    ContainerConversion.Converted converted = prepared == null ? null : conversion.convert(app, prepared);
+    if (converted == null) {
       updates().amPlace().notUsed(place, "AM1's container ended before the new AM's could take its place");
       return ask;
     }
+    conversion.finish(app, List.of(converted), 0);
+    RMContainer am = converted.c3();
     // Not in this call's response: the RM's own AM ask (RMAppAttemptImpl.ScheduleTransition) expects none there and
     // takes the container at its next allocate, once the container's START told the attempt it is allocated.
     amContainersToHandOver.put(attemptId, am);
