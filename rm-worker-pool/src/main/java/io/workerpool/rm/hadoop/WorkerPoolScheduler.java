@@ -483,16 +483,19 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     for (List<PoolMatch> part : plan.isEmpty() ? List.of(plan) : PoolMatcher.inParts(plan, conversionsPerLock)) {
       Map<PooledWorker, ContainerConversion.Prepared> prepared = holds.outOfLock(() -> prepare(app, part,
           requestOf));
-      List<ContainerConversion.Converted> inPart = underWriteLock(() -> holds.held(() -> convertPart(attemptId,
-          part, prepared, requestOf, served, swapAt)));
+      List<Conversion> inPart = underWriteLock(() -> holds.held(() -> convertPart(attemptId, part, prepared,
+          requestOf, served)));
       if (inPart == null) {
         return false;
       }
       holds.outOfLock(() -> {
-        conversion.finish(app, inPart, swapAt);
+        for (Conversion done : inPart) {
+          updates().recordConversion(done.match(), done.converted().c3().getContainerId(), done.nanos(), swapAt);
+        }
+        conversion.finish(app, inPart.stream().map(Conversion::converted).toList(), swapAt);
         return null;
       });
-      inPart.forEach(done -> converted.add(done.c3()));
+      inPart.forEach(done -> converted.add(done.converted().c3()));
     }
     int convertedNow = converted.size() - convertedBefore;
     return convertedNow > 0 && convertedNow < plan.size();
@@ -537,20 +540,24 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     return asks;
   }
 
+  /** A worker converted under a hold of the write lock, and how long its conversion took. */
+  private record Conversion(PoolMatch match, ContainerConversion.Converted converted, long nanos) {
+  }
+
   /**
    * Under the write lock: claims the planned part's workers still pooled and converts them into their prepared
    * containers; returns the conversions, or null when the attempt is no longer the application's live one (the rest
    * of the plan stays pooled).
    */
-  private List<ContainerConversion.Converted> convertPart(ApplicationAttemptId attemptId, List<PoolMatch> part,
+  private List<Conversion> convertPart(ApplicationAttemptId attemptId, List<PoolMatch> part,
       Map<PooledWorker, ContainerConversion.Prepared> prepared, Map<WorkerAsk, ResourceRequest> requestOf,
-      Map<ResourceRequest, Integer> served, long swapAt) {
+      Map<ResourceRequest, Integer> served) {
     FiCaSchedulerApp app = liveAttempt(attemptId);
     if (app == null) {
       return null;
     }
     List<PoolMatch> matches = updates().claim(attemptId, part);
-    List<ContainerConversion.Converted> converted = new ArrayList<>(matches.size());
+    List<Conversion> converted = new ArrayList<>(matches.size());
     for (PoolMatch match : matches) {
       long started = System.nanoTime();
       ContainerConversion.Prepared c3 = prepared.get(match.worker());
@@ -559,9 +566,10 @@ public class WorkerPoolScheduler extends CapacityScheduler {
         updates().conversionFailed(match, "the container ended before it could be converted");
         continue;
       }
-      updates().converted(match, done.c3().getContainerId(), System.nanoTime() - started, swapAt);
+      long nanos = System.nanoTime() - started;
+      updates().converted(match, done.c3().getContainerId());
       heldPlaces.remove(match.worker().containerId());
-      converted.add(done);
+      converted.add(new Conversion(match, done, nanos));
       served.merge(requestOf.get(match.ask()), 1, Integer::sum);
     }
     return converted;

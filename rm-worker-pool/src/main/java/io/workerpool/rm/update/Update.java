@@ -142,14 +142,21 @@ public final class Update {
         .setPooledAtMs(worker.pooledAtMs()));
   }
 
+  /**
+   * Written after the conversion's swap is registered (out of the scheduler's write lock), so the old container's
+   * end may have been recorded first: a worker already past CONVERTED keeps its state.
+   */
   public void workerConverted(ContainerId old, ContainerId replacement, long conversionNanos, long swapAtMs) {
     long now = clock.getAsLong();
-    changeWorker(old, () -> "converted " + old + " -> " + replacement, w -> w
-        .setNewContainerId(replacement.toString())
-        .setState(WorkerState.CONVERTED)
-        .setConvertedAtMs(now)
-        .setConversionNanos(conversionNanos)
-        .setSwapAtMs(swapAtMs));
+    changeWorker(old, () -> "converted " + old + " -> " + replacement, w -> {
+      w.setNewContainerId(replacement.toString())
+          .setConvertedAtMs(now)
+          .setConversionNanos(conversionNanos)
+          .setSwapAtMs(swapAtMs);
+      if (w.getState() == WorkerState.POOLED || w.getState() == WorkerState.HELD) {
+        w.setState(WorkerState.CONVERTED);
+      }
+    });
   }
 
   /** @param note how the old container ended when it is not the plain in-place stop, or "" */

@@ -421,22 +421,33 @@ public final class UpdateManager {
   }
 
   /**
-   * A claimed worker was converted into {@code newId} of the new attempt, in {@code conversionNanos}; its node is
-   * asked not to stop the old container before {@code swapAtMs} (epoch ms), or 0.
+   * A claimed worker was converted into {@code newId} of the new attempt: from now on the end of its old container
+   * completes a swap. The caller holds the scheduler's write lock since its claim; every path that ends an update
+   * takes that lock, so nothing ends the update in between. Its record is written by {@link #recordConversion}.
    */
-  public synchronized void converted(PoolMatch match, ContainerId newId, long conversionNanos, long swapAtMs) {
-    // Every path that ends an update takes the write lock, which the caller holds since its claim.
+  public synchronized void converted(PoolMatch match, ContainerId newId) {
     Update update = history.latest(appOf(match.worker().containerId()));
-    update.workerConverted(match.worker().containerId(), newId, conversionNanos, swapAtMs);
     ActiveUpdate a = active.get(update.applicationId());
     if (a != null && a.held.remove(match.worker().containerId())) {
       // Nothing runs in the held place: the node launches the new container as any other.
       update.workerReplaced(match.worker().containerId(), "its place was held since its process ended; "
           + newId + " starts there");
-      listener.converted(conversionNanos / 1_000);
       return;
     }
     swaps.add(new Swap(update, match.worker(), newId));
+  }
+
+  /**
+   * Records a conversion reported {@link #converted}, in {@code conversionNanos}; its node is asked not to stop the
+   * old container before {@code swapAtMs} (epoch ms), or 0. Needs no scheduler lock: the allocate path writes the
+   * records of a hold after letting go of the write lock, before the journal and the response.
+   */
+  public void recordConversion(PoolMatch match, ContainerId newId, long conversionNanos, long swapAtMs) {
+    Update update;
+    synchronized (this) {
+      update = history.latest(appOf(match.worker().containerId()));
+    }
+    update.workerConverted(match.worker().containerId(), newId, conversionNanos, swapAtMs);
     listener.converted(conversionNanos / 1_000);
   }
 

@@ -84,15 +84,22 @@ class UpdateInterleavingsTest {
     return updates;
   }
 
-  /** AM2's allocate (under the write lock) claims and converts: the engine's steps come before or after it. */
+  /**
+   * AM2's allocate claims and converts under the write lock and records the conversions after it: the engine's steps
+   * come before or after it.
+   */
   private List<PoolMatch> allocate(UpdateManager updates, int asked, int firstNewId) {
-    return driver.underWriteLock(() -> {
+    List<PoolMatch> converted = driver.underWriteLock(() -> {
       List<PoolMatch> matches = updates.claim(ATTEMPT_2, updates.plan(ATTEMPT_2, ask(asked)));
       for (int i = 0; i < matches.size(); i++) {
-        updates.converted(matches.get(i), newContainer(firstNewId + i), 1_000, 0);
+        updates.converted(matches.get(i), newContainer(firstNewId + i));
       }
       return matches;
     });
+    for (int i = 0; i < converted.size(); i++) {
+      updates.recordConversion(converted.get(i), newContainer(firstNewId + i), 1_000, 0);
+    }
+    return converted;
   }
 
   private WorkerRecord record(UpdateManager updates, ContainerId old) throws Exception {
@@ -117,6 +124,25 @@ class UpdateInterleavingsTest {
     updates.containerCompleted(kept, ReplacementContract.REPLACED_EXIT_STATUS, "");
     assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
     assertEquals(WorkerState.REPLACED, record(updates, kept).getState());
+  }
+
+  @Test
+  void anOldContainerThatEndsBetweenItsConversionAndItsRecordStaysReplaced() throws Exception {
+    UpdateManager updates = updating(List.of(worker(2, "a")));
+    PoolMatch match = driver.underWriteLock(() -> {
+      PoolMatch claimed = updates.claim(ATTEMPT_2, updates.plan(ATTEMPT_2, ask(1))).get(0);
+      updates.converted(claimed, newContainer(10));
+      return claimed;
+    });
+    // The allocate path has let go of the write lock: a node heartbeat reports the old container's end first.
+    updates.containerCompleted(match.worker().containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
+    updates.recordConversion(match, newContainer(10), 1_000, 0);
+
+    WorkerRecord record = record(updates, match.worker().containerId());
+    assertEquals(WorkerState.REPLACED, record.getState(), record.toString());
+    assertEquals(newContainer(10).toString(), record.getNewContainerId());
+    assertEquals(1_000, record.getConversionNanos());
+    assertEquals(UpdatePhase.SUCCEEDED, updates.latest(APP).phase());
   }
 
   @Test
@@ -294,7 +320,7 @@ class UpdateInterleavingsTest {
     List<PoolMatch> again = driver.underWriteLock(() -> after.claim(ATTEMPT_2, after.plan(ATTEMPT_2, ask(1))));
     assertEquals(w3, again.get(0).worker().containerId());
     driver.underWriteLock(() -> {
-      after.converted(again.get(0), newContainer(20), 1_000, 0);
+      Conversions.convert(after, again.get(0), newContainer(20), 1_000);
       return null;
     });
     after.containerCompleted(w3, ReplacementContract.REPLACED_EXIT_STATUS, "");
@@ -514,8 +540,8 @@ class UpdateInterleavingsTest {
     assertEquals(Set.of(dead, worker(3, "b").containerId()), after.pooledContainers(APP));
     List<PoolMatch> claimed = driver.underWriteLock(() -> after.claim(ATTEMPT_2, after.plan(ATTEMPT_2, ask(2))));
     driver.underWriteLock(() -> {
-      after.converted(claimed.get(0), newContainer(20), 1_000, 0);
-      after.converted(claimed.get(1), newContainer(21), 1_000, 0);
+      Conversions.convert(after, claimed.get(0), newContainer(20), 1_000);
+      Conversions.convert(after, claimed.get(1), newContainer(21), 1_000);
       return null;
     });
     after.conversionsDone(ATTEMPT_2);

@@ -99,8 +99,8 @@ class UpdateManagerTest {
 
     ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
     ContainerId c4 = ContainerId.newContainerId(ATTEMPT_2, 3);
-    updates.converted(claimed.get(0), c3, 5, 0);
-    updates.converted(claimed.get(1), c4, 5, 0);
+    Conversions.convert(updates, claimed.get(0), c3, 5);
+    Conversions.convert(updates, claimed.get(1), c4, 5);
     Update update = updates.latest(APP);
     assertEquals(UpdatePhase.CONVERTING, update.phase(), "converted but not yet swapped on the nodes");
 
@@ -142,7 +142,7 @@ class UpdateManagerTest {
     UpdateManager updates = manager(60_000);
     PoolMatch match = startAndClaim(updates, List.of(worker(2, "a")), 1).get(0);
     ContainerId c1 = match.worker().containerId();
-    updates.converted(match, ContainerId.newContainerId(ATTEMPT_2, 2), 5, 0);
+    Conversions.convert(updates, match, ContainerId.newContainerId(ATTEMPT_2, 2), 5);
 
     driver.inReadLockedCallback(() -> updates.containerCompleted(ContainerId.newContainerId(ATTEMPT_2, 2), -1000,
         "localization failed"));
@@ -160,7 +160,7 @@ class UpdateManagerTest {
     List<PoolMatch> again = updates.claim(ATTEMPT_2, updates.plan(ATTEMPT_2, List.of(ask(1))));
     assertEquals(c1, again.get(0).worker().containerId());
     ContainerId c5 = ContainerId.newContainerId(ATTEMPT_2, 5);
-    updates.converted(again.get(0), c5, 5, 0);
+    Conversions.convert(updates, again.get(0), c5, 5);
     updates.containerCompleted(c1, ReplacementContract.REPLACED_EXIT_STATUS, "");
 
     record = updates.latest(APP).snapshot().getWorkers(0);
@@ -176,7 +176,7 @@ class UpdateManagerTest {
     driver.refuseTakeBack = true;
     PoolMatch match = startAndClaim(updates, List.of(worker(2, "a")), 1).get(0);
     ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
-    updates.converted(match, c3, 5, 0);
+    Conversions.convert(updates, match, c3, 5);
 
     updates.containerCompleted(c3, -1000, "localization failed");
     engine.runDue();
@@ -194,8 +194,8 @@ class UpdateManagerTest {
     List<PoolMatch> claimed = startAndClaim(updates, List.of(worker(2, "a"), worker(3, "b")), 2);
     ContainerId c3 = ContainerId.newContainerId(ATTEMPT_2, 2);
     ContainerId c4 = ContainerId.newContainerId(ATTEMPT_2, 3);
-    updates.converted(claimed.get(0), c3, 5, 0);
-    updates.converted(claimed.get(1), c4, 5, 0);
+    Conversions.convert(updates, claimed.get(0), c3, 5);
+    Conversions.convert(updates, claimed.get(1), c4, 5);
     updates.containerCompleted(claimed.get(0).worker().containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
     updates.containerCompleted(claimed.get(1).worker().containerId(), ReplacementContract.REPLACED_EXIT_STATUS, "");
 
