@@ -72,7 +72,8 @@ public final class Benchmark implements Callable<Integer> {
   int conversionNodes;
 
   @Option(names = "--floor-rounds", defaultValue = "20",
-      description = "Swaps of one worker outside YARN that measure the floor of a swap on this machine; 0 to skip"
+      description = "Swaps of one worker outside YARN that measure the floor of a swap on this machine, followed by"
+          + " each worker count's whole update outside YARN (all stopped, all gates opened at once); 0 to skip"
           + " (default ${DEFAULT-VALUE}).")
   int floorRounds;
 
@@ -142,12 +143,19 @@ public final class Benchmark implements Callable<Integer> {
     }
 
     SwapFloor floor = null;
+    List<BatchFloor> batchFloors = new ArrayList<>();
     if (floorRounds > 0 && failure == null) {
       progress("the floor outside YARN: %d rounds of SIGTERM to a worker, its exit and a new worker's start",
           floorRounds);
       floor = SwapFloor.measure(outDir.toAbsolutePath().resolve("floor"), floorRounds);
       progress("floor: last -> first heartbeat median %d ms (max %d), SIGTERM -> new heartbeat median %d ms",
           floor.gapMedianMs(), floor.gapMaxMs(), floor.stopToStartMedianMs());
+      for (int workers : completed) {
+        BatchFloor batch = BatchFloor.measure(outDir.toAbsolutePath().resolve("floor-" + workers), workers);
+        batchFloors.add(batch);
+        progress("floor of a whole update outside YARN, %d workers stopped and let through their gates at once:"
+            + " downtime %d ms", workers, batch.downtimeMs());
+      }
     }
 
     List<Metric> conversion = new ArrayList<>();
@@ -165,7 +173,7 @@ public final class Benchmark implements Callable<Integer> {
     BenchmarkResults run = new BenchmarkResults(LocalDate.now().toString(),
         new BenchmarkResults.Settings(COMMAND, completed, imageMb, WORKER_MB, NODE_MANAGERS, nodeMemoryMb,
             Runtime.getRuntime().availableProcessors(), settings),
-        (System.currentTimeMillis() - startedAt) / 1000, rows, swapGaps, floor, conversion,
+        (System.currentTimeMillis() - startedAt) / 1000, rows, swapGaps, floor, batchFloors, conversion,
         Target.evaluate(rows, swapGaps, conversion));
     out.println();
     ResultTable.print(run, out);

@@ -9,10 +9,12 @@ import java.util.Map;
  *
  * @param floor the swap's floor on this machine outside YARN (SIGTERM, exit, start of a new worker); null if
  *     not measured
+ * @param batchFloors per worker count, the whole update's floor outside YARN (all workers stopped together, all new
+ *     ones let through their gates together); empty if not measured
  * @param conversion the RM's conversion cost at scale ({@code ConversionBenchmark}); empty if not run
  */
 public record BenchmarkResults(String date, Settings settings, long wallTimeSeconds, List<RestartRow> restarts,
-    List<SwapGapRow> swapGaps, SwapFloor floor, List<Metric> conversion, List<Target> targets) {
+    List<SwapGapRow> swapGaps, SwapFloor floor, List<BatchFloor> batchFloors, List<Metric> conversion, List<Target> targets) {
 
   /**
    * How the run was set up; all restarts ran on one cluster in this run.
@@ -22,6 +24,8 @@ public record BenchmarkResults(String date, Settings settings, long wallTimeSeco
   public record Settings(String command, List<Integer> workers, int imageMb, int workerMb, int nodeManagers,
       int nodeMemoryMb, int availableProcessors, Map<String, String> clusterSettings) {
   }
+
+  static final String BATCH_FLOOR = "floor outside YARN: all at once";
 
   /** Every number as one flat row, for results.csv. */
   List<Metric> metrics() {
@@ -55,6 +59,9 @@ public record BenchmarkResults(String date, Settings settings, long wallTimeSeco
       add(metrics, "swap-gap", "floor (outside YARN)", floor.rounds(), "gap_max", floor.gapMaxMs(), "ms");
       add(metrics, "swap-gap", "floor (outside YARN)", floor.rounds(), "sigterm_to_new_heartbeat_median",
           floor.stopToStartMedianMs(), "ms");
+    }
+    for (BatchFloor b : batchFloors) {
+      add(metrics, "restart", BATCH_FLOOR, b.workers(), "downtime", b.downtimeMs(), "ms");
     }
     metrics.addAll(conversion);
     return metrics;

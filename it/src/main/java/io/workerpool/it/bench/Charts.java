@@ -35,13 +35,17 @@ final class Charts {
 
     CategoryChart downtime = chart("Restart to a new version: downtime (" + results.settings().imageMb()
         + " MiB image, " + results.settings().nodeManagers() + " NodeManagers)", "seconds", "#,##0.0",
-        IN_PLACE, KILL_RESUBMIT, WORK_PRESERVING);
+        IN_PLACE, KILL_RESUBMIT, WORK_PRESERVING, FLOOR);
     downtime.addSeries("in-place update: until all workers run the new version", workers,
         values(rows, RestartResult.IN_PLACE, r -> r.downtimeMs() / 1000.0));
     downtime.addSeries("kill + resubmit: until all workers run the new version", workers,
         values(rows, RestartResult.KILL_RESUBMIT, r -> r.downtimeMs() / 1000.0));
     downtime.addSeries("work-preserving AM restart: new AM up, workers keep the old version",
         workers, values(rows, RestartResult.WORK_PRESERVING, r -> r.amBackMs() / 1000.0));
+    if (results.batchFloors().size() == workers.size()) {
+      downtime.addSeries("floor outside YARN: all workers stopped, all gates opened at once", workers,
+          results.batchFloors().stream().map(b -> b.downtimeMs() / 1000.0).toList());
+    }
 
     CategoryChart downloads = chart("Bytes the NodeManagers downloaded during the restart", "MiB", "#,##0.#",
         IN_PLACE, KILL_RESUBMIT, WORK_PRESERVING);

@@ -1,5 +1,6 @@
 package io.workerpool.it.bench;
 
+import io.workerpool.it.restart.RestartResult;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,11 @@ final class ResultTable {
     out.println();
     render(gaps, out);
 
+    if (!results.batchFloors().isEmpty()) {
+      out.println();
+      render(batchFloors(results), out);
+    }
+
     out.println();
     if (results.conversion().isEmpty()) {
       out.println("RM conversion cost at scale (issue 6c): not part of this run.");
@@ -61,6 +67,28 @@ final class ResultTable {
     }
     out.println();
     render(targets, out);
+  }
+
+  /** In-place downtime against the machine's floor for the same worker count, and how both grow. */
+  private static List<List<String>> batchFloors(BenchmarkResults results) {
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(List.of("workers", "in-place downtime (ms)", "floor: all stopped, all gates opened at once, outside YARN"
+        + " (ms)", "in place ÷ floor"));
+    for (BatchFloor floor : results.batchFloors()) {
+      Long inPlace = results.restarts().stream().filter(r -> r.workers() == floor.workers()
+          && r.method().equals(RestartResult.IN_PLACE)).map(RestartRow::downtimeMs)
+          .findFirst().orElse(null);
+      rows.add(List.of(Integer.toString(floor.workers()), inPlace == null ? "-" : Long.toString(inPlace),
+          Long.toString(floor.downtimeMs()), inPlace == null ? "-" : ratio(inPlace, floor.downtimeMs())));
+    }
+    if (results.batchFloors().size() >= 2 && rows.stream().skip(1).noneMatch(r -> r.get(1).equals("-"))) {
+      List<String> first = rows.get(1);
+      List<String> last = rows.get(rows.size() - 1);
+      rows.add(List.of("growth " + first.get(0) + " -> " + last.get(0),
+          ratio(Long.parseLong(last.get(1)), Long.parseLong(first.get(1))) + " x",
+          ratio(Long.parseLong(last.get(2)), Long.parseLong(first.get(2))) + " x", "-"));
+    }
+    return rows;
   }
 
   private static String ratio(long value, long of) {

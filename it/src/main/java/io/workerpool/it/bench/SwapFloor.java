@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -27,8 +28,8 @@ import java.util.function.Predicate;
  */
 public record SwapFloor(int rounds, long gapMedianMs, long gapMaxMs, long stopToStartMedianMs,
     long stopToStartMaxMs) {
-  private static final long WAIT_MS = 30_000;
-  private static final long HEARTBEAT_MS = 100;
+  static final long WAIT_MS = 30_000;
+  static final long HEARTBEAT_MS = 100;
 
   /** Runs {@code rounds} swaps of one worker in {@code dir}. */
   static SwapFloor measure(Path dir, int rounds) throws IOException, InterruptedException {
@@ -65,20 +66,37 @@ public record SwapFloor(int rounds, long gapMedianMs, long gapMaxMs, long stopTo
   }
 
   /** A worker in a work folder of its own (with its version file), as a container has. */
-  private static Process start(Path dir, ReportDir report, String id) throws IOException {
+  static Process start(Path dir, ReportDir report, String id) throws IOException {
+    return start(dir, report, id, List.of("bash", TestApplication.WORKER_SCRIPT));
+  }
+
+  /**
+   * A worker whose process starts now and waits, as the Worker Pool's launch gate makes it wait (bash builtins
+   * reading a FIFO with a 10 ms timeout), until {@code openFile} exists; then it execs the worker script. It
+   * creates {@value #READY_FILE} in its work folder once it waits.
+   */
+  static Process startGated(Path dir, ReportDir report, String id, Path openFile) throws IOException {
+    String gate = "mkfifo gate-fifo && exec 3<>gate-fifo; : > " + READY_FILE + "; until [[ -e " + openFile
+        + " ]]; do read -t 0.01 -u 3; done; exec 3<&-; exec bash " + TestApplication.WORKER_SCRIPT;
+    return start(dir, report, id, List.of("bash", "-c", gate));
+  }
+
+  static final String READY_FILE = "gate-ready";
+
+  private static Process start(Path dir, ReportDir report, String id, List<String> command) throws IOException {
     Path workDir = Files.createDirectories(dir.resolve(id));
     Files.writeString(workDir.resolve("version.txt"), "floor\n");
     try (InputStream script = SwapFloor.class.getResourceAsStream("/" + TestApplication.WORKER_SCRIPT)) {
       Files.write(workDir.resolve(TestApplication.WORKER_SCRIPT), script.readAllBytes());
     }
-    ProcessBuilder builder = new ProcessBuilder("bash", TestApplication.WORKER_SCRIPT).directory(workDir.toFile())
+    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
         .redirectErrorStream(true).redirectOutput(workDir.resolve("out.txt").toFile());
     builder.environment().putAll(Map.of(ReportDir.ENV, report.root().toString(), "CONTAINER_ID", id,
         "WP_VERSION", "floor", "LOCALIZATION_COUNTERS", "0,0,0,0,0"));
     return builder.start();
   }
 
-  private static WorkerReport await(ReportDir report, String id, Predicate<WorkerReport> condition)
+  static WorkerReport await(ReportDir report, String id, Predicate<WorkerReport> condition)
       throws IOException, InterruptedException {
     long deadline = System.currentTimeMillis() + WAIT_MS;
     while (true) {

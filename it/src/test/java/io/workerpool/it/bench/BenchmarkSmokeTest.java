@@ -39,6 +39,7 @@ class BenchmarkSmokeTest {
     assertEquals(0L, csv.get("work-preserving AM restart/2/bytes_downloaded"), "the workers were not touched");
     assertTrue(csv.get("kill + resubmit/2/unchanged_bytes_downloaded") >= 4L << 20, "a new application downloads the image");
     assertTrue(csv.get("in-place update/2/downtime") > 0 && csv.get("kill + resubmit/2/downtime") > 0, csv.toString());
+    assertTrue(csv.get(BenchmarkResults.BATCH_FLOOR + "/2/downtime") > 0, csv.toString());
 
     JsonNode json = new ObjectMapper().readTree(out.resolve(ResultFiles.JSON).toFile());
     assertEquals(3, json.get("restarts").size(), json.toPrettyString());
