@@ -2,6 +2,7 @@ package io.workerpool.it.ha;
 
 import static org.awaitility.Awaitility.await;
 
+import io.workerpool.it.CrashableAmService;
 import io.workerpool.it.cluster.TestCluster;
 import io.workerpool.it.cluster.WorkerPoolSettings;
 import java.io.IOException;

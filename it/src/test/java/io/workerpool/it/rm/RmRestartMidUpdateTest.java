@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workerpool.client.WorkerPoolClient;
 import io.workerpool.it.Accounting;
+import io.workerpool.it.CrashableAmService;
 import io.workerpool.it.app.TestAppMaster;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
@@ -37,6 +38,7 @@ import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.NodeState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.resourcemanager.ResourceManager;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttempt;
@@ -68,6 +70,8 @@ class RmRestartMidUpdateTest {
         // The NodeManagers must reach the restarted RM over RPC at the same address.
         .set("yarn.minicluster.fixed.ports", "true")
         .set("yarn.minicluster.use-rpc", "true")
+        // A stopping RM answers an AM call in flight with an error, on which a stock AM exits: stopped as a crash.
+        .set(YarnConfiguration.RM_APPLICATION_MASTER_SERVICE_PROCESSORS, CrashableAmService.class.getName())
         .set("yarn.resourcemanager.address", "localhost:" + WorkerPoolSettings.freePort())
         .set("yarn.resourcemanager.scheduler.address", "localhost:" + WorkerPoolSettings.freePort())
         .set("yarn.resourcemanager.resource-tracker.address", "localhost:" + WorkerPoolSettings.freePort())
@@ -278,6 +282,7 @@ class RmRestartMidUpdateTest {
 
   private static void restartResourceManager() throws Exception {
     ResourceUtils.resetResourceTypes(cluster.config());
+    CrashableAmService.crash(cluster.yarn().getResourceManager(0).getRMContext());
     cluster.yarn().restartResourceManager(0);
     await().atMost(Duration.ofSeconds(60)).until(() -> cluster.client().getNodeReports(NodeState.RUNNING).size() == 2);
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workerpool.client.WorkerPoolClient;
+import io.workerpool.it.CrashableAmService;
 import io.workerpool.it.app.TestApplication;
 import io.workerpool.it.app.TestApplication.SubmitOptions;
 import io.workerpool.it.cluster.TestCluster;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.NodeState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,8 @@ class RmRestartTest {
         // The NodeManager must reach the restarted RM over RPC at the same address.
         .set("yarn.minicluster.fixed.ports", "true")
         .set("yarn.minicluster.use-rpc", "true")
+        // A stopping RM answers an AM call in flight with an error, on which a stock AM exits: stopped as a crash.
+        .set(YarnConfiguration.RM_APPLICATION_MASTER_SERVICE_PROCESSORS, CrashableAmService.class.getName())
         .set("yarn.resourcemanager.address", "localhost:" + WorkerPoolSettings.freePort())
         .set("yarn.resourcemanager.scheduler.address", "localhost:" + WorkerPoolSettings.freePort())
         .set("yarn.resourcemanager.resource-tracker.address", "localhost:" + WorkerPoolSettings.freePort())
@@ -75,6 +79,7 @@ class RmRestartTest {
     }
     awaitRunning(cluster.report(), attempt(appId, 2), 2);
 
+    CrashableAmService.crash(cluster.yarn().getResourceManager(0).getRMContext());
     cluster.yarn().restartResourceManager(0);
     await().atMost(Duration.ofSeconds(60)).until(() -> cluster.client().getNodeReports(NodeState.RUNNING).size() == 1
         && cluster.client().getApplicationReport(appId).getYarnApplicationState() == YarnApplicationState.RUNNING);

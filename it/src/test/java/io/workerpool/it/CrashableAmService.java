@@ -1,4 +1,4 @@
-package io.workerpool.it.ha;
+package io.workerpool.it;
 
 import java.io.IOException;
 import java.util.Map;
@@ -22,9 +22,10 @@ import org.apache.hadoop.yarn.server.resourcemanager.RMContext;
  * Makes the stop of an in-JVM ResourceManager look like a crash to its ApplicationMasters. Stopping an RM interrupts
  * its RPC handlers, and an AM call in flight then gets an answer: {@code YarnRuntimeException(InterruptedException)}
  * from the RM's event dispatcher, on which a stock AM (AMRMClientAsync's onError) exits instead of failing over. A
- * crashed RM answers nothing. First in the AM service's processor chain of every RM of an {@link HaCluster}:
+ * crashed RM answers nothing. First in the AM service's processor chain of every RM a test stops (the HA
+ * cluster's, and a restarted one's: {@code yarn.resourcemanager.application-master-service.processors}):
  * {@link #crash} lets the calls in flight finish, then leaves every new call unanswered, so the AM sees its
- * connection close when the RM stops and fails over.
+ * connection close when the RM stops and fails over or resyncs.
  */
 public final class CrashableAmService implements ApplicationMasterServiceProcessor {
   private static final Map<RMContext, CrashableAmService> BY_RM = new ConcurrentHashMap<>();
@@ -40,7 +41,7 @@ public final class CrashableAmService implements ApplicationMasterServiceProcess
   }
 
   /** From now on the RM answers no AM call; returns once the calls it was answering are answered. */
-  static void crash(RMContext rm) throws InterruptedException {
+  public static void crash(RMContext rm) throws InterruptedException {
     CrashableAmService service = BY_RM.remove(rm);
     if (service == null) {
       throw new IllegalStateException("the RM's AM service has no " + CrashableAmService.class.getSimpleName());
