@@ -225,6 +225,12 @@ public final class UpdateRecovery {
       Set<ContainerId> onNode = reported.stream().map(ReportedContainer::id).collect(Collectors.toSet());
       for (ReportedContainer container : reported) {
         ActiveUpdate a = updates.inFlight(appOf(container.id()));
+        if (holdsOldAmPlaceAfterRestart(a, container)) {
+          // The update's kill of AM1 reached its node before the RM stopped, the node's report of its end only this
+          // RM: AM1's place is held for the new AM's container as the stopped RM would have held it.
+          a.amPlaceToRecover = new PooledWorker(container.id(), nodeId, container.resource(), clock.getAsLong());
+          changed.add(a);
+        }
         // A NodeManager that restarts while this RM runs re-registers with containers the RM still tracks: stock.
         if (a == null || !a.restored || !a.ownsWorkersOf(container.id().getApplicationAttemptId())
             || container.id().toString().equals(a.oldAmContainer) || a.update.phase() == UpdatePhase.ACCEPTED) {
@@ -273,6 +279,13 @@ public final class UpdateRecovery {
       engine.execute(() -> journalWriter.writeOrLog(a.update));
     }
     return outcomes;
+  }
+
+  /** Whether {@code container} is the update's old AM, ended while the update was stopping it, with no place held. */
+  private static boolean holdsOldAmPlaceAfterRestart(ActiveUpdate a, ReportedContainer container) {
+    return a != null && a.restored && !container.running() && container.id().toString().equals(a.oldAmContainer)
+        && a.update.phase() == UpdatePhase.POOLING && a.newAttempt == null && a.heldAm == null
+        && a.amPlaceToRecover == null;
   }
 
   private void record(ActiveUpdate a, ContainerId old, WorkerRecord record, Outcome outcome, NodeId nodeId) {

@@ -39,6 +39,8 @@ class UpdateInterleavingsTest {
   private static final ApplicationAttemptId ATTEMPT_1 = ApplicationAttemptId.newInstance(APP, 1);
   private static final ApplicationAttemptId ATTEMPT_2 = ApplicationAttemptId.newInstance(APP, 2);
   private static final Resource WORKER = Resource.newInstance(1024, 1);
+  private static final ContainerId AM1 = ContainerId.newContainerId(ATTEMPT_1, 1);
+  private static final Resource AM = Resource.newInstance(512, 1);
   private static final long CLAIM_TIMEOUT_MS = 1_000;
 
   private final FakeDriver driver = new FakeDriver(ATTEMPT_1);
@@ -559,6 +561,42 @@ class UpdateInterleavingsTest {
 
     assertTrue(updates.latest(APP).snapshot().getDiagnostics().contains("no pooled worker was left"),
         updates.latest(APP).snapshot().getDiagnostics());
+  }
+
+  /** The RM restarts while the update stops AM1 (POOLING); AM1's node registers with the restarted RM. */
+  private UpdateManager restartedWhileStoppingAm1(NodeId node, boolean am1Running) throws Exception {
+    started();
+    UpdateManager after = manager();
+    after.recovery().recover();
+    assertEquals(List.of(), after.recovery().amPlacesToRecoverOn(node), "nothing held before the node registers");
+    after.recovery().nodeRecovered(node, List.of(new ReportedContainer(AM1, am1Running, AM)));
+    return after;
+  }
+
+  /**
+   * The RM sent AM1's kill and stopped before AM1's node reported it gone: the restarted RM hears of AM1's end only
+   * in the node's registration, and holds AM1's place for the new AM's container as the stopped RM would have.
+   */
+  @Test
+  void anOldAmWhoseEndOnlyTheRestartedRmHearsOfLeavesItsPlaceHeld() throws Exception {
+    NodeId node = NodeId.newInstance("a", 1);
+    UpdateManager after = restartedWhileStoppingAm1(node, false);
+
+    List<PooledWorker> places = after.recovery().amPlacesToRecoverOn(node);
+    assertEquals(1, places.size(), places.toString());
+    assertEquals(AM1, places.get(0).containerId());
+    assertEquals(AM, places.get(0).resource());
+    after.recovery().amPlaceRecovered(places.get(0));
+    assertTrue(after.latest(APP).snapshot().getAmPlace().startsWith("held again on " + node),
+        after.latest(APP).snapshot().getAmPlace());
+  }
+
+  @Test
+  void anOldAmStillRunningWhenItsNodeRegistersHoldsNoPlace() throws Exception {
+    NodeId node = NodeId.newInstance("a", 1);
+    UpdateManager after = restartedWhileStoppingAm1(node, true);
+
+    assertEquals(List.of(), after.recovery().amPlacesToRecoverOn(node), "the kill reaches it; its end is held then");
   }
 
   @Test
