@@ -4,7 +4,6 @@ import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.ReplacementContract.Batch;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -181,26 +180,25 @@ final class ContainerConversion {
    * (epoch ms) if that is not 0.
    */
   void finish(FiCaSchedulerApp app, List<Converted> converted, long swapAt) {
-    Map<NodeId, List<RMContainerImpl>> byNode = new LinkedHashMap<>();
+    Map<NodeId, List<Converted>> byNode = new LinkedHashMap<>();
     for (Converted done : converted) {
       if (!done.stockBookkeeping()) {
         done.c1().handle(new RMContainerFinishedEvent(done.oldId(), done.c1Replaced(), RMContainerEventType.FINISHED));
-        byNode.computeIfAbsent(done.c3().getNodeId(), n -> new ArrayList<>()).add(done.c3());
+        byNode.computeIfAbsent(done.c3().getNodeId(), n -> new ArrayList<>()).add(done);
       }
-      String partition = scheduler.getNode(done.c3().getNodeId()) == null ? ""
-          : scheduler.getNode(done.c3().getNodeId()).getPartition();
+      FiCaSchedulerNode node = scheduler.getNode(done.c3().getNodeId());
+      String partition = node == null ? "" : node.getPartition();
       RMAuditLogger.logSuccess(app.getUser(), "Worker Pool Convert Container", "WorkerPoolScheduler",
           app.getApplicationId(), done.c3().getContainerId(), done.c3().getAllocatedResource(), app.getQueueName(),
           partition.isEmpty() ? null : partition);
     }
-    Map<RMContainerImpl, ContainerId> replaces = new IdentityHashMap<>();
-    converted.forEach(done -> replaces.put(done.c3(), done.oldId()));
-    for (List<RMContainerImpl> batch : byNode.values()) {
+    for (List<Converted> batch : byNode.values()) {
       String batchTag = ReplacementContract.batchTag(
-          new Batch(batch.get(0).getContainerId().toString(), batch.size()));
-      for (RMContainerImpl c3 : batch) {
+          new Batch(batch.get(0).c3().getContainerId().toString(), batch.size()));
+      for (Converted done : batch) {
+        RMContainerImpl c3 = done.c3();
         // Tags go into the RM-signed container token: the NodeManager trusts only this mark.
-        String replacesTag = ReplacementContract.replacesTag(replaces.get(c3).toString());
+        String replacesTag = ReplacementContract.replacesTag(done.oldId().toString());
         c3.setAllocationTags(swapAt > 0
             ? Set.of(replacesTag, batchTag, ReplacementContract.swapAtTag(swapAt)) : Set.of(replacesTag, batchTag));
         // Only a C3 killed meanwhile (its attempt or node ended) has left NEW; it must not start.
