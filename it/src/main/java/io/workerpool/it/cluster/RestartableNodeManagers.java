@@ -62,7 +62,7 @@ final class RestartableNodeManagers {
   }
 
   private static NodeManager started(Configuration conf) {
-    NodeManager nm = new NodeManager();
+    NodeManager nm = new StateStoreSafeNodeManager();
     nm.init(conf);
     nm.start();
     if (nm.getServiceState() != STATE.STARTED) {
