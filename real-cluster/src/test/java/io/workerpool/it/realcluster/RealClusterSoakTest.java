@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Many updates in a row of one distributedshell application, each with a random worker count and a
  * random fault: none, the active ResourceManager killed with SIGKILL right after the update was accepted (the
  * standby takes over), a NodeManager killed with SIGKILL as soon as it starts a swap and restarted with
- * recovery, or an old worker killed while pooled. A competing distributedshell application asks for more than
+ * recovery, both of these at once (the NodeManager and the active ResourceManager killed together as the swap
+ * starts), or an old worker killed while pooled. A competing distributedshell application asks for more than
  * the cluster has, so every place that is let go is taken at once. After each update, judged from the workers'
  * own reports and YARN's: the update record is final, exactly the asked number of new-version workers run and
  * YARN runs exactly them (and the AM), the application is charged for exactly those and no old worker process
@@ -45,9 +46,10 @@ class RealClusterSoakTest {
   private static final int COMPETING_SECONDS = 20;
   private static final int COMPETING_CONTAINERS_PER_UPDATE = 60;
 
-  enum Fault { NONE, RM_FAILOVER, NM_RESTART, WORKER_KILLED_WHILE_POOLED }
+  enum Fault { NONE, RM_FAILOVER, NM_RESTART, NM_RESTART_AND_RM_FAILOVER, WORKER_KILLED_WHILE_POOLED }
 
-  private static final String ALL_FAULTS = "NONE,RM_FAILOVER,NM_RESTART,WORKER_KILLED_WHILE_POOLED";
+  private static final String ALL_FAULTS =
+      "NONE,RM_FAILOVER,NM_RESTART,NM_RESTART_AND_RM_FAILOVER,WORKER_KILLED_WHILE_POOLED";
 
   record Row(int update, int workersBefore, int workersAfter, Fault fault, String phase, int onSameNodes,
       long seconds) {
@@ -101,6 +103,15 @@ class RealClusterSoakTest {
             Daemon nm = cluster.nodeManagers().get(swapStarts.awaitFirst(appId, Duration.ofMinutes(2)));
             nm.kill9();
             nm.start();
+          }
+          case NM_RESTART_AND_RM_FAILOVER -> {
+            Daemon nm = cluster.nodeManagers().get(swapStarts.awaitFirst(appId, Duration.ofMinutes(2)));
+            Daemon active = cluster.activeResourceManager();
+            nm.kill9();
+            active.kill9();
+            nm.start();
+            cluster.awaitActiveResourceManager(Duration.ofMinutes(2));
+            active.start();
           }
           case WORKER_KILLED_WHILE_POOLED ->
               ProcessHandle.of(current.get(0).pid()).ifPresent(ProcessHandle::destroyForcibly);
