@@ -23,9 +23,8 @@ import java.util.concurrent.TimeoutException;
 public record BatchFloor(int workers, long downtimeMs) {
 
   static BatchFloor measure(Path dir, int workers) throws IOException, InterruptedException {
-    ReportDir report = ReportDir.create(dir.resolve("reports"));
+    ReportDir report = SwapFloor.freshReports(dir);
     Path openFile = dir.resolve("gates-open");
-    Files.deleteIfExists(openFile);
     List<Process> old = new ArrayList<>();
     List<Process> fresh = new ArrayList<>();
     try {

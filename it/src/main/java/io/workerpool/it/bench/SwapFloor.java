@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import org.apache.hadoop.fs.FileUtil;
 
 /**
  * The floor of an in-place swap on this machine, outside YARN: a test worker (the benchmark's own
@@ -33,7 +34,7 @@ public record SwapFloor(int rounds, long gapMedianMs, long gapMaxMs, long stopTo
 
   /** Runs {@code rounds} swaps of one worker in {@code dir}. */
   static SwapFloor measure(Path dir, int rounds) throws IOException, InterruptedException {
-    ReportDir report = ReportDir.create(dir.resolve("reports"));
+    ReportDir report = freshReports(dir);
     try {
       long[] gaps = new long[rounds];
       long[] stopToStart = new long[rounds];
@@ -63,6 +64,16 @@ public record SwapFloor(int rounds, long gapMedianMs, long gapMaxMs, long stopTo
     } finally {
       report.releaseLease();
     }
+  }
+
+  /**
+   * The reports of a floor run in {@code dir}, emptied first: a worker appends to its report file, and what a run
+   * before this one left there would be read as this run's (negative floors, seen in a benchmark run on a reused
+   * output folder).
+   */
+  static ReportDir freshReports(Path dir) throws IOException {
+    FileUtil.fullyDelete(dir.toFile());
+    return ReportDir.create(dir.resolve("reports"));
   }
 
   /** A worker in a work folder of its own (with its version file), as a container has. */
