@@ -3,6 +3,7 @@ package io.workerpool.rm.hadoop;
 import io.workerpool.protocol.ReplacementContract;
 import io.workerpool.protocol.WorkerPoolConfigKeys;
 import io.workerpool.rm.WorkerPoolService;
+import io.workerpool.rm.pool.HandOverOrder;
 import io.workerpool.rm.pool.PoolMatch;
 import io.workerpool.rm.pool.PoolMatcher;
 import io.workerpool.rm.pool.PooledWorker;
@@ -435,10 +436,11 @@ public class WorkerPoolScheduler extends CapacityScheduler {
       again = serveRound(attemptId, ask, served, swapAt, holds, false, converted);
     }
     if (!converted.isEmpty()) {
+      List<RMContainer> inTurn = HandOverOrder.interleaved(converted, RMContainer::getNodeId);
       underWriteLock(() -> holds.held(() -> {
         FiCaSchedulerApp app = liveAttempt(attemptId);
         if (app != null) {
-          conversion.handOver(app, converted);
+          conversion.handOver(app, inTurn);
         }
         return null;
       }));
