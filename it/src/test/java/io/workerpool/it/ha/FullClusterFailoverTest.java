@@ -5,6 +5,7 @@ import static io.workerpool.it.Workers.attempt;
 import static io.workerpool.it.Workers.awaitRunning;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workerpool.client.UpdateHandle;
@@ -34,6 +35,7 @@ import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.exceptions.YarnException;
+import org.apache.hadoop.yarn.server.resourcemanager.rmapp.attempt.RMAppAttempt;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.capacity.CapacityScheduler;
 import org.apache.hadoop.yarn.server.resourcemanager.scheduler.common.fica.FiCaSchedulerApp;
 import org.junit.jupiter.api.AfterAll;
@@ -192,6 +194,9 @@ class FullClusterFailoverTest {
       assertEquals(0, ha.active().getRMContext().getRMApps().get(updated).getCurrentAppAttempt()
           .getRMAppAttemptMetrics().getTotalAllocatedContainers(), "nothing of the new attempt, not even its AM,"
           + " was scheduled the ordinary way");
+      RMAppAttempt oldAttempt = ha.active().getRMContext().getRMApps().get(updated).getRMAppAttempt(attempt(updated, 1));
+      assertFalse(oldAttempt.shouldCountTowardsMaxAttemptRetry(), "AM1's end, stopped by the update, is not a failed"
+          + " attempt of the application: " + oldAttempt.getDiagnostics());
     }
     assertEquals(hungryBefore, runningIds(hungry, 1), "the hungry application got no place during the update");
     ClusterUsage.awaitChargesEqualRunningContainers(cluster.yarn(), ha.active(), 2, "default");

@@ -8,24 +8,31 @@ import java.time.Duration;
 import java.util.regex.Pattern;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
 
-/** Watches the NodeManagers' logs for the start of a swap: the hook logs "Stopping <old> to run <new> in its place". */
-final class SwapStarts {
+/** Watches the NodeManagers' logs from the moment the watch began, for the first node that logs a line. */
+final class NodeManagerLogs {
   private final RealCluster cluster;
   private final long[] offsets;
 
   /** Starts watching from the logs' current ends. */
-  SwapStarts(RealCluster cluster) {
+  NodeManagerLogs(RealCluster cluster) {
     this.cluster = cluster;
     this.offsets = cluster.nodeManagers().stream().mapToLong(nm -> nm.errorLog().toFile().length()).toArray();
   }
 
-  /** The NodeManager (index) that first starts a swap for the application since this watch began. */
-  int awaitFirst(ApplicationId appId, Duration timeout) throws InterruptedException {
+  /**
+   * The NodeManager (index) that first starts a swap for the application since this watch began: the hook logs
+   * "Stopping <old> to run <new> in its place".
+   */
+  int awaitSwapStart(ApplicationId appId, Duration timeout) throws InterruptedException {
     // Container ids carry the RM's epoch (container_e01_...) once an RM has restarted or failed over.
-    Pattern marker = Pattern.compile("to run container_(e\\d+_)?" + appId.toString().substring("application_".length())
-        + "_");
+    return awaitFirst(Pattern.compile("to run container_(e\\d+_)?" + appId.toString().substring("application_".length())
+        + "_"), timeout, "a NodeManager to start a swap of " + appId);
+  }
+
+  /** The NodeManager (index) that first logs a match of {@code marker} since this watch began. */
+  int awaitFirst(Pattern marker, Duration timeout, String what) throws InterruptedException {
     int[] found = {-1};
-    RealCluster.await(Duration.ofMillis(20), timeout, "a NodeManager to start a swap of " + appId, () -> {
+    RealCluster.await(Duration.ofMillis(20), timeout, what, () -> {
       for (int i = 0; i < offsets.length; i++) {
         if (marker.matcher(tail(i)).find()) {
           found[0] = i;

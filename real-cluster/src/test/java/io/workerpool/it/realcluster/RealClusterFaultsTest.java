@@ -2,16 +2,23 @@ package io.workerpool.it.realcluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workerpool.it.realcluster.RealCluster.CommandResult;
 import io.workerpool.it.realcluster.WorkerLogs.Worker;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.hadoop.yarn.api.records.ApplicationAttemptReport;
 import org.apache.hadoop.yarn.api.records.ApplicationId;
+import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.ContainerId;
 import org.apache.hadoop.yarn.api.records.ContainerReport;
 import org.apache.hadoop.yarn.api.records.ContainerState;
 import org.apache.hadoop.yarn.api.records.YarnApplicationState;
@@ -57,14 +64,14 @@ class RealClusterFaultsTest {
     ApplicationId appId = deploy("realcluster-nm-kill", v1);
     List<Worker> before = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v1, WORKERS, Duration.ofMinutes(2));
 
-    SwapStarts swapStarts = new SwapStarts(cluster);
+    NodeManagerLogs nodeLogs = new NodeManagerLogs(cluster);
     CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
         "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
     assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
 
     // The first NodeManager that starts a swap (it logs "Stopping <old> to run <new> in its place") is
     // killed at once: its old worker is being stopped and the new one waits at the gate in front of its command.
-    int victim = swapStarts.awaitFirst(appId, Duration.ofMinutes(2));
+    int victim = nodeLogs.awaitSwapStart(appId, Duration.ofMinutes(2));
     Daemon nm = cluster.nodeManagers().get(victim);
     long oldPid = nm.pid();
     nm.kill9();
@@ -93,6 +100,75 @@ class RealClusterFaultsTest {
 
     List<Worker> after = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v2, WORKERS, Duration.ofMinutes(3));
     assertReplacedInPlace(appId, before, after);
+  }
+
+  /**
+   * The active RM dies after its kill of AM1 reached AM1's node and before the node reported AM1's end: the new RM
+   * first hears of that end when the node registers with it. AM1 was stopped by the update, so its end must not
+   * count as a failed attempt: afterwards the application (YARN's default of 2 attempts) still survives a crash of
+   * its new AM. The NodeManagers are restarted first, so that they recover AM1 and notice its end only by polling its
+   * pid (once a second): the RM is killed as soon as AM1's node logs the kill, inside that second.
+   */
+  @Test
+  void activeResourceManagerKilledBetweenAmOnesKillAndItsNodesReport() throws Exception {
+    String v1 = "am-kill-1";
+    String v2 = "am-kill-2";
+    ApplicationId appId = deploy("realcluster-am-kill", v1);
+    List<Worker> before = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v1, WORKERS, Duration.ofMinutes(2));
+    for (Daemon nm : cluster.nodeManagers()) {
+      nm.kill9();
+      nm.start();
+    }
+    cluster.awaitRunningNodes(cluster.nodeManagers().size(), Duration.ofMinutes(2));
+    ApplicationAttemptReport am1 = currentAttempt(appId);
+
+    NodeManagerLogs nodeLogs = new NodeManagerLogs(cluster);
+    Daemon active = cluster.activeResourceManager();
+    CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
+        "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
+    assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
+    nodeLogs.awaitFirst(Pattern.compile(Pattern.quote(am1.getAMContainerId() + " signal request FORCEFUL_SHUTDOWN")),
+        Duration.ofMinutes(1), "AM1's node to be asked to kill it");
+    active.kill9();
+    cluster.awaitActiveResourceManager(Duration.ofMinutes(2));
+    active.start();
+
+    List<Worker> after = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v2, WORKERS, Duration.ofMinutes(3));
+    assertReplacedInPlace(appId, before, after);
+
+    ApplicationAttemptReport am2 = currentAttempt(appId);
+    killProcessGroupOf(am2.getAMContainerId());
+    RealCluster.await(Duration.ofMinutes(2), "the application to start another attempt or to fail", () -> {
+      try {
+        ApplicationReport report = cluster.client().getApplicationReport(appId);
+        return report.getYarnApplicationState() != YarnApplicationState.RUNNING
+            || report.getCurrentApplicationAttemptId().getAttemptId() > am2.getApplicationAttemptId().getAttemptId();
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    ApplicationReport report = cluster.client().getApplicationReport(appId);
+    assertTrue(report.getCurrentApplicationAttemptId().getAttemptId() > am2.getApplicationAttemptId().getAttemptId()
+        && report.getYarnApplicationState() != YarnApplicationState.FAILED, "after AM2's crash the application got"
+        + " another attempt: AM1's end, stopped by the update, did not count as a failed one. "
+        + report.getYarnApplicationState() + ": " + report.getDiagnostics());
+  }
+
+  private static ApplicationAttemptReport currentAttempt(ApplicationId appId) throws Exception {
+    return cluster.client().getApplicationAttemptReport(
+        cluster.client().getApplicationReport(appId).getCurrentApplicationAttemptId());
+  }
+
+  /** SIGKILLs a container's processes, as its node would: the group its launch made, read from the node's pid file. */
+  private static void killProcessGroupOf(ContainerId container) throws Exception {
+    Path pidFile;
+    try (Stream<Path> files = Files.walk(cluster.dir())) {
+      pidFile = files.filter(f -> f.getFileName().toString().equals(container + ".pid")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no NodeManager has a pid file for " + container));
+    }
+    String pid = Files.readString(pidFile).trim();
+    Process kill = new ProcessBuilder("kill", "-9", "--", "-" + pid).inheritIO().start();
+    assertEquals(0, kill.waitFor(), "kill -9 of process group " + pid + " of " + container);
   }
 
   private ApplicationId deploy(String appName, String version) throws Exception {

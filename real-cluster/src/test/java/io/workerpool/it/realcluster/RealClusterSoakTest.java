@@ -86,7 +86,7 @@ class RealClusterSoakTest {
         String version = "soak-" + i;
         command = NUM_CONTAINERS.matcher(command.replace("WP_VERSION=soak-" + (i - 1), "WP_VERSION=" + version))
             .replaceFirst("--num_containers " + next);
-        SwapStarts swapStarts = new SwapStarts(cluster);
+        NodeManagerLogs nodeLogs = new NodeManagerLogs(cluster);
         CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait", "--command", command);
         assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
         switch (fault) {
@@ -100,12 +100,12 @@ class RealClusterSoakTest {
             // In the middle of a swap, once the new AM has asked the node to start its container: an AM that
             // asks a node still recovering gets NMNotYetReadyException, and distributedshell drops that
             // container without releasing it (the RM holds it until its allocation expires, 10 minutes).
-            Daemon nm = cluster.nodeManagers().get(swapStarts.awaitFirst(appId, Duration.ofMinutes(2)));
+            Daemon nm = cluster.nodeManagers().get(nodeLogs.awaitSwapStart(appId, Duration.ofMinutes(2)));
             nm.kill9();
             nm.start();
           }
           case NM_RESTART_AND_RM_FAILOVER -> {
-            Daemon nm = cluster.nodeManagers().get(swapStarts.awaitFirst(appId, Duration.ofMinutes(2)));
+            Daemon nm = cluster.nodeManagers().get(nodeLogs.awaitSwapStart(appId, Duration.ofMinutes(2)));
             Daemon active = cluster.activeResourceManager();
             nm.kill9();
             active.kill9();

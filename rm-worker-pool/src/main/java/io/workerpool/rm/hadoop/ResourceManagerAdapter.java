@@ -20,13 +20,16 @@ import org.apache.hadoop.yarn.api.records.ApplicationId;
 import org.apache.hadoop.yarn.api.records.ApplicationSubmissionContext;
 import org.apache.hadoop.yarn.api.records.Container;
 import org.apache.hadoop.yarn.api.records.ContainerId;
+import org.apache.hadoop.yarn.api.records.ContainerExitStatus;
 import org.apache.hadoop.yarn.api.records.ContainerLaunchContext;
+import org.apache.hadoop.yarn.api.records.ContainerState;
 import org.apache.hadoop.yarn.api.records.ContainerStatus;
 import org.apache.hadoop.yarn.api.records.NodeId;
 import org.apache.hadoop.yarn.api.records.Resource;
 import org.apache.hadoop.yarn.api.records.ResourceRequest;
 import org.apache.hadoop.yarn.api.records.SignalContainerCommand;
 import org.apache.hadoop.yarn.api.records.impl.pb.ContainerLaunchContextPBImpl;
+import org.apache.hadoop.yarn.server.api.protocolrecords.NMContainerStatus;
 import org.apache.hadoop.yarn.server.resourcemanager.RMContext;
 import org.apache.hadoop.yarn.server.resourcemanager.recovery.records.ApplicationStateData;
 import org.apache.hadoop.yarn.server.resourcemanager.rmapp.RMApp;
@@ -308,6 +311,29 @@ final class ResourceManagerAdapter implements ResourceManagerDriver {
   /** Recovery: an AM the update was killing ends as ABORTED when its node reports it; {@link #killAgain} kills it. */
   void rememberKilledAm(ContainerId amContainer, String diagnostic) {
     killedAms.put(amContainer, diagnostic);
+  }
+
+  /**
+   * Recovery: a registering node reports the end of an AM the update was killing. Stock recovery would finish the
+   * attempt with the process's exit code, a failed attempt that counts towards the application's max attempts (two
+   * of them end the application, with the default of 2); recorded as ABORTED with the update's diagnostic instead,
+   * as {@link #completedStatus} does for an end reported in a heartbeat.
+   */
+  NMContainerStatus recoveredStatus(NMContainerStatus reported) {
+    if (reported.getContainerState() != ContainerState.COMPLETE) {
+      return reported;
+    }
+    String diagnostic = killedAms.remove(reported.getContainerId());
+    if (diagnostic == null) {
+      return reported;
+    }
+    NMContainerStatus aborted = NMContainerStatus.newInstance(reported.getContainerId(), reported.getVersion(),
+        ContainerState.COMPLETE, reported.getAllocatedResource(), diagnostic + " (killed; the node reported exit "
+            + reported.getContainerExitStatus() + " when it registered with this RM)", ContainerExitStatus.ABORTED,
+        reported.getPriority(), reported.getCreationTime(), reported.getNodeLabelExpression(),
+        reported.getExecutionType(), reported.getAllocationRequestId());
+    aborted.setAllocationTags(reported.getAllocationTags());
+    return aborted;
   }
 
   /** Kills a killed AM's process that its node still reports running after an RM restart. */

@@ -277,7 +277,7 @@ public class WorkerPoolScheduler extends CapacityScheduler {
     for (NMContainerStatus report : reports) {
       RecoveryRule.Outcome outcome = outcomes.get(report.getContainerId());
       if (outcome == null) {
-        stock.add(report);
+        stock.add(adapter.recoveredStatus(report));
         adapter.killAgain(report.getContainerId(), node.getNodeID());
       } else if (outcome == RecoveryRule.Outcome.REPOOL) {
         repool.add(new PooledWorker(report.getContainerId(), node.getNodeID(), report.getAllocatedResource(),
