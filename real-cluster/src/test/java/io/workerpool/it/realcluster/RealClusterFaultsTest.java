@@ -39,6 +39,7 @@ class RealClusterFaultsTest {
   private static RealCluster cluster;
   private DistributedShellApp app;
   private String name;
+  private ApplicationId appId;
 
   @BeforeAll
   static void useCluster(RealCluster shared) {
@@ -61,13 +62,10 @@ class RealClusterFaultsTest {
   void nodeManagerKilledDuringASwapAndRestartedWithRecovery() throws Exception {
     String v1 = "nm-kill-1";
     String v2 = "nm-kill-2";
-    ApplicationId appId = deploy("realcluster-nm-kill", v1);
-    List<Worker> before = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v1, WORKERS, Duration.ofMinutes(2));
+    List<Worker> before = deploy("realcluster-nm-kill", v1);
 
     NodeManagerLogs nodeLogs = new NodeManagerLogs(cluster);
-    CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
-        "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
-    assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
+    startUpdate(appId, v1, v2);
 
     // The first NodeManager that starts a swap (it logs "Stopping <old> to run <new> in its place") is
     // killed at once: its old worker is being stopped and the new one waits at the gate in front of its command.
@@ -86,13 +84,10 @@ class RealClusterFaultsTest {
   void activeResourceManagerKilledDuringAnUpdate() throws Exception {
     String v1 = "rm-kill-1";
     String v2 = "rm-kill-2";
-    ApplicationId appId = deploy("realcluster-rm-kill", v1);
-    List<Worker> before = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v1, WORKERS, Duration.ofMinutes(2));
+    List<Worker> before = deploy("realcluster-rm-kill", v1);
 
     Daemon active = cluster.activeResourceManager();
-    CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
-        "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
-    assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
+    startUpdate(appId, v1, v2);
     active.kill9();
     String standby = cluster.awaitActiveResourceManager(Duration.ofMinutes(2));
     assertNotEquals(active.name(), standby);
@@ -113,8 +108,7 @@ class RealClusterFaultsTest {
   void activeResourceManagerKilledBetweenAmOnesKillAndItsNodesReport() throws Exception {
     String v1 = "am-kill-1";
     String v2 = "am-kill-2";
-    ApplicationId appId = deploy("realcluster-am-kill", v1);
-    List<Worker> before = WorkerLogs.awaitHeartbeating(cluster.workerReports(), v1, WORKERS, Duration.ofMinutes(2));
+    List<Worker> before = deploy("realcluster-am-kill", v1);
     for (Daemon nm : cluster.nodeManagers()) {
       nm.kill9();
       nm.start();
@@ -124,9 +118,7 @@ class RealClusterFaultsTest {
 
     NodeManagerLogs nodeLogs = new NodeManagerLogs(cluster);
     Daemon active = cluster.activeResourceManager();
-    CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
-        "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
-    assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
+    startUpdate(appId, v1, v2);
     nodeLogs.awaitFirst(Pattern.compile(Pattern.quote(am1.getAMContainerId() + " signal request FORCEFUL_SHUTDOWN")),
         Duration.ofMinutes(1), "AM1's node to be asked to kill it");
     active.kill9();
@@ -171,10 +163,19 @@ class RealClusterFaultsTest {
     assertEquals(0, kill.waitFor(), "kill -9 of process group " + pid + " of " + container);
   }
 
-  private ApplicationId deploy(String appName, String version) throws Exception {
+  /** Submits the application with its workers at {@code version}; its workers once they all heartbeat. */
+  private List<Worker> deploy(String appName, String version) throws Exception {
     name = appName;
     app = DistributedShellApp.submit(cluster, appName, WORKERS, version);
-    return app.awaitRunning(Duration.ofMinutes(2));
+    appId = app.awaitRunning(Duration.ofMinutes(2));
+    return WorkerLogs.awaitHeartbeating(cluster.workerReports(), version, WORKERS, Duration.ofMinutes(2));
+  }
+
+  /** Asks for an update of the application's workers from version {@code v1} to {@code v2}; returns at once. */
+  private static void startUpdate(ApplicationId appId, String v1, String v2) throws Exception {
+    CommandResult accepted = cluster.cli("update", appId.toString(), "--no-wait",
+        "--command", currentCommand(appId).replace("WP_VERSION=" + v1, "WP_VERSION=" + v2));
+    assertEquals(0, accepted.exitCode(), accepted.stdout() + accepted.stderr());
   }
 
   private static String currentCommand(ApplicationId appId) throws Exception {
