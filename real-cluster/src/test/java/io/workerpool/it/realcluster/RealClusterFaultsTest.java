@@ -9,6 +9,7 @@ import io.workerpool.it.realcluster.WorkerLogs.Worker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedRealCluster.class)
 class RealClusterFaultsTest {
   private static final int WORKERS = 4;
+  private static final Set<YarnApplicationState> FINISHED =
+      EnumSet.of(YarnApplicationState.FINISHED, YarnApplicationState.FAILED, YarnApplicationState.KILLED);
   private static RealCluster cluster;
   private DistributedShellApp app;
   private String name;
@@ -51,7 +54,8 @@ class RealClusterFaultsTest {
     if (app != null) {
       app.stopClient();
       for (var report : cluster.client().getApplications()) {
-        if (report.getName().equals(name) && report.getYarnApplicationState() == YarnApplicationState.RUNNING) {
+        // Not only RUNNING: an application between two attempts (ACCEPTED) would live on into the next test class.
+        if (report.getName().equals(name) && !FINISHED.contains(report.getYarnApplicationState())) {
           cluster.client().killApplication(report.getApplicationId());
         }
       }
