@@ -20,6 +20,7 @@ import io.workerpool.proto.WorkerRecord;
 import io.workerpool.it.LogCapture;
 import io.workerpool.it.cluster.NodeMetrics;
 import io.workerpool.proto.WorkerState;
+import io.workerpool.rm.pool.HandOverOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -106,7 +107,7 @@ class InPlaceUpdateTest {
     assertEquals(4, allocated.size(), "AM2 was given exactly 4 containers: " + allocated);
     assertTrue(allocated.stream().allMatch(l -> l.endsWith("priority=1 memory=128")), allocated.toString());
     List<String> nodesAsReceived = allocated.stream().map(l -> l.split(" ")[2]).toList();
-    assertEquals(oneNodeAfterTheOther(nodesAsReceived), nodesAsReceived,
+    assertEquals(HandOverOrder.interleaved(nodesAsReceived, node -> node), nodesAsReceived,
         "AM2 was given its containers one node after the other, so that the nodes prepare their swaps side by side");
     assertEquals(v1Nodes.values().stream().sorted().toList(),
         v2.stream().map(WorkerReport::nodeId).sorted().toList(), "the new workers sit on the old workers' nodes");
@@ -178,22 +179,6 @@ class InPlaceUpdateTest {
     }
     assertTrue(am2.stream().noneMatch(l -> l.startsWith("completed container") && l.contains("known=true")),
         "AM2 lost no worker: " + am2);
-  }
-
-  /** The same nodes, as many times each, taken in turn in the order they first appear. */
-  private static List<String> oneNodeAfterTheOther(List<String> nodes) {
-    Map<String, Long> left = nodes.stream()
-        .collect(Collectors.groupingBy(n -> n, java.util.LinkedHashMap::new, Collectors.counting()));
-    List<String> inTurn = new java.util.ArrayList<>();
-    while (inTurn.size() < nodes.size()) {
-      left.replaceAll((node, count) -> {
-        if (count > 0) {
-          inTurn.add(node);
-        }
-        return count - 1;
-      });
-    }
-    return inTurn;
   }
 
   private static Map<String, WorkerReport> reread(List<WorkerReport> workers) throws Exception {

@@ -198,9 +198,7 @@ class RealClusterFaultsTest {
       RealCluster.await(Duration.ofMinutes(1), "old worker " + old + " to end", () -> !old.processAlive());
     }
     assertEquals(YarnApplicationState.RUNNING, cluster.client().getApplicationReport(appId).getYarnApplicationState());
-    ApplicationAttemptReport current = cluster.client().getApplicationAttempts(appId).stream()
-        .max((a, b) -> Integer.compare(a.getApplicationAttemptId().getAttemptId(),
-            b.getApplicationAttemptId().getAttemptId())).orElseThrow();
+    ApplicationAttemptReport current = currentAttempt(appId);
     List<ContainerReport> containers = cluster.client().getContainers(current.getApplicationAttemptId());
     Set<String> running = containers.stream()
         .filter(c -> c.getContainerState() == ContainerState.RUNNING)
